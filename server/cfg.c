@@ -1,0 +1,203 @@
+/* cfg.c: command line, environment (SESSIONKEY_MCP_HOME, SESSIONKEY_MCP_LOG_LEVEL,
+ * XDG_DATA_HOME, HOME) and JSON config file. */
+#include "cfg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char skm_version[] = "0.1.0";
+
+#define DEFAULT_MAX_LINE (4u * 1024u * 1024u)
+
+static const char usage_text[] =
+    "usage: sessionkey-mcp [options]            serve MCP over stdio\n"
+    "       sessionkey-mcp eth <command> ...     Ethereum primitives (keccak, recover, ...)\n"
+    "       sessionkey-mcp chain <command> ...   read chain state over JSON-RPC\n"
+    "\n"
+    "options:\n"
+    "  --data-dir DIR       where the database and keys live (env SESSIONKEY_MCP_HOME;\n"
+    "                       default $XDG_DATA_HOME/sessionkey-mcp or ~/.local/share/sessionkey-mcp)\n"
+    "  --config FILE        JSON config file: {\"dataDir\", \"logLevel\", \"maxLineBytes\", \"rpc\": {\"8453\": URL}}\n"
+    "  --rpc CHAINID=URL    chain JSON-RPC endpoint (repeatable; env SKM_RPC_<CHAINID>)\n"
+    "  --log-level LEVEL    debug, info, notice, warning (default), error, off; logs go to stderr\n"
+    "  --max-line-bytes N   longest accepted input line (default 4194304)\n"
+    "  --check-assets       validate the compiled-in schemas and prompts, then exit\n"
+    "  --help, --version\n";
+
+static int set_level(struct skm_config *cfg, const char *name)
+{
+    if (!log_parse_level(&cfg->log_level, name)) {
+        fprintf(stderr, "sessionkey-mcp: unknown log level \"%s\" (use debug, info, notice, warning, error, off)\n", name);
+        return 0;
+    }
+    return 1;
+}
+
+static int set_max_line(struct skm_config *cfg, const char *s)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1024 || v > (1ull << 30)) {
+        fprintf(stderr, "sessionkey-mcp: --max-line-bytes must be a number from 1024 to 1073741824\n");
+        return 0;
+    }
+    cfg->max_line = (size_t)v;
+    return 1;
+}
+
+static void default_data_dir(struct skm_config *cfg)
+{
+    const char *env = getenv("SESSIONKEY_MCP_HOME"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+    if (env != NULL && env[0] != '\0')
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", env);
+    else if (xdg != NULL && xdg[0] == '/')
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/sessionkey-mcp", xdg);
+    else if (home != NULL && home[0] != '\0')
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/.local/share/sessionkey-mcp", home);
+    else
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, ".sessionkey-mcp");
+}
+
+/* Config file values apply only where neither the command line nor the environment spoke. */
+static int load_file(struct skm_config *cfg, int dir_given, int level_given, int line_given)
+{
+    json_error_t jerr;
+    json_t *v;
+
+    cfg->file = json_load_file(cfg->config_file, JSON_REJECT_DUPLICATES, &jerr);
+    if (cfg->file == NULL || !json_is_object(cfg->file)) {
+        fprintf(stderr, "sessionkey-mcp: config file %s: %s (line %d)\n", cfg->config_file,
+                cfg->file ? "must hold a JSON object" : jerr.text, jerr.line);
+        return 0;
+    }
+    v = json_object_get(cfg->file, "dataDir");
+    if (!dir_given && json_is_string(v))
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", json_string_value(v));
+    v = json_object_get(cfg->file, "logLevel");
+    if (!level_given && json_is_string(v) && !set_level(cfg, json_string_value(v)))
+        return 0;
+    v = json_object_get(cfg->file, "maxLineBytes");
+    if (!line_given && json_is_integer(v)) {
+        char num[32];
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        if (!set_max_line(cfg, num))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *need_value(int *i, int argc, char **argv)
+{
+    const char *opt = argv[*i], *eq = strchr(opt, '=');
+
+    if (strncmp(opt, "--", 2) == 0 && eq != NULL)
+        return eq + 1;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "sessionkey-mcp: %s needs a value\n", opt);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int opt_is(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
+{
+    int dir_given = 0, level_given = 0, line_given = 0;
+    const char *env_level = getenv("SESSIONKEY_MCP_LOG_LEVEL"), *val;
+
+    memset(cfg, 0, sizeof *cfg);
+    cfg->log_level = LOG_WARNING;
+    cfg->max_line = DEFAULT_MAX_LINE;
+    default_data_dir(cfg);
+    dir_given = getenv("SESSIONKEY_MCP_HOME") != NULL && getenv("SESSIONKEY_MCP_HOME")[0] != '\0';
+    if (env_level != NULL && env_level[0] != '\0') {
+        if (!set_level(cfg, env_level))
+            return CFG_EXIT_USAGE;
+        level_given = 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage_text, stdout);
+            return CFG_EXIT_OK;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("sessionkey-mcp %s\n", skm_version);
+            return CFG_EXIT_OK;
+        } else if (strcmp(a, "--check-assets") == 0) {
+            cfg->check_assets = 1;
+        } else if (opt_is(a, "--data-dir")) {
+            if ((val = need_value(&i, argc, argv)) == NULL)
+                return CFG_EXIT_USAGE;
+            snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", val);
+            dir_given = 2;
+        } else if (opt_is(a, "--config")) {
+            if ((cfg->config_file = need_value(&i, argc, argv)) == NULL)
+                return CFG_EXIT_USAGE;
+        } else if (opt_is(a, "--log-level")) {
+            if ((val = need_value(&i, argc, argv)) == NULL || !set_level(cfg, val))
+                return CFG_EXIT_USAGE;
+            level_given = 1;
+        } else if (opt_is(a, "--max-line-bytes")) {
+            if ((val = need_value(&i, argc, argv)) == NULL || !set_max_line(cfg, val))
+                return CFG_EXIT_USAGE;
+            line_given = 1;
+        } else if (opt_is(a, "--rpc")) {
+            if ((val = need_value(&i, argc, argv)) == NULL)
+                return CFG_EXIT_USAGE;
+            if (cfg->n_rpc == CFG_MAX_RPC) {
+                fprintf(stderr, "sessionkey-mcp: at most %d --rpc options\n", CFG_MAX_RPC);
+                return CFG_EXIT_USAGE;
+            }
+            cfg->rpc[cfg->n_rpc++] = val;
+        } else {
+            fprintf(stderr, "sessionkey-mcp: unknown option \"%s\" (see --help)\n", a);
+            return CFG_EXIT_USAGE;
+        }
+    }
+    if (cfg->config_file != NULL && !load_file(cfg, dir_given, level_given, line_given))
+        return CFG_EXIT_USAGE;
+    return CFG_SERVE;
+}
+
+enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *err)
+{
+    char path[sizeof cfg->data_dir];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s", cfg->data_dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return mcp_errf(err, MCP_EIO, "cannot create %s: %s", path, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return mcp_errf(err, MCP_EIO, "cannot create data directory %s: %s", path, strerror(errno));
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return mcp_errf(err, MCP_EIO, "data directory %s is not a directory", path);
+    if ((st.st_mode & 0077) != 0)
+        log_warn("data directory %s is accessible to other users (mode %03o); chmod 700 it",
+                 path, (unsigned)(st.st_mode & 0777));
+    return MCP_OK;
+}
+
+void cfg_free(struct skm_config *cfg)
+{
+    json_decref(cfg->file);
+    cfg->file = NULL;
+}

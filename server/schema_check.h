@@ -1,0 +1,27 @@
+/* schema_check.h: a validator for the portable subset of JSON Schema our tool schemas use.
+ *
+ * Keywords: type (one of object, string, integer, number, boolean, array — no type arrays),
+ * properties, required, additionalProperties (false or a schema), items, enum, minLength,
+ * maxLength, pattern (POSIX ERE-compatible subset of ECMA regex), minimum, maximum,
+ * minItems, maxItems, uniqueItems; annotations title, description, default, examples.
+ * Anything else ($ref, anyOf, oneOf, const, format, ...) is refused by schema_check_portable,
+ * so a schema can never carry a constraint this validator would silently ignore. */
+#ifndef SKM_SCHEMA_CHECK_H
+#define SKM_SCHEMA_CHECK_H
+
+#include <jansson.h>
+
+#include "mcp_err.h"
+
+/* Validate instance (borrowed) against schema (borrowed). On failure err->msg lists up to
+ * five problems in words a person understands: the field path, what was expected, what was
+ * given ("permissions.rateLimit.count: must be at least 1, got 0").
+ * Returns: MCP_OK or MCP_EINVAL. */
+enum mcp_rc schema_validate(json_t *schema, json_t *instance, struct mcp_error *err) SKM_WARN_UNUSED;
+
+/* Check that schema uses only the keywords above, that every object has "type", every array
+ * has "items", and that patterns compile. `where` names the schema in the message.
+ * Returns: MCP_OK or MCP_EINVAL. */
+enum mcp_rc schema_check_portable(json_t *schema, const char *where, struct mcp_error *err) SKM_WARN_UNUSED;
+
+#endif

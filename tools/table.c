@@ -1,0 +1,46 @@
+/* table.c: every tool the server offers, in one const table (see tool.h for the columns).
+ * reg_load() checks it at first use: unique names, name rules, a description, a handler,
+ * and portable input/output schemas in schemas/. */
+#include "tool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools_decl.h"
+
+const struct tool_def tool_table[] = {
+    {"request_session_approval", "Request session-key approval",
+     "Start approving a session key that lets a backend run an automation (TWAP, stop-loss) on the "
+     "user's smart wallet within strict limits. Give the wallet, the duration in seconds and the "
+     "permissions (chain, contract, functions, per-transaction and total caps as decimal strings in "
+     "token units, rate limit). Returns a plain-words summary of what the session CAN and CANNOT do, "
+     "which you must show to the user verbatim, and EIP-712 typed data for the user to sign in their "
+     "wallet; then call confirm_session with the signature.",
+     TOOL_OPEN_WORLD, tool_request_session_approval},
+    {"confirm_session", "Confirm or reject a session",
+     "Finish a pending approval: pass the sessionId and the user's signature of the typed data from "
+     "request_session_approval to activate the session, or decision \"reject\" if the user declined. "
+     "Only report a session as active when this tool says it is.",
+     TOOL_IDEMPOTENT, tool_confirm_session},
+    {"list_automations", "List automations and sessions",
+     "List a wallet's session keys and the automations they power: what each may do, when it expires, "
+     "how much it has spent and how much remains, and how to revoke it. Filter by status.",
+     TOOL_READONLY, tool_list_automations},
+    {"revoke_session", "Revoke a session",
+     "Revoke a session key at once, by sessionId or by wallet and feature (\"twap\", \"stop_loss\" or "
+     "a label). A revoked session can never execute again and its key is destroyed. Revoking twice "
+     "is not an error.",
+     TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT, tool_revoke_session},
+};
+
+const size_t tool_count = sizeof tool_table / sizeof tool_table[0];
+
+char *tool_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
