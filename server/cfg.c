@@ -16,6 +16,7 @@ static const char usage_text[] =
     "usage: sessionkey-mcp [options]            serve MCP over stdio\n"
     "       sessionkey-mcp eth <command> ...     Ethereum primitives (keccak, recover, ...)\n"
     "       sessionkey-mcp chain <command> ...   read chain state over JSON-RPC\n"
+    "       sessionkey-mcp audit verify          check the audit log's hash chain\n"
     "\n"
     "options:\n"
     "  --data-dir DIR       where the database and keys live (env SESSIONKEY_MCP_HOME;\n"

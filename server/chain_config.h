@@ -20,8 +20,8 @@
 #define CHAIN_MAX_ENDPOINTS 64
 #define CHAIN_URL_MAX 2048
 #define CHAIN_ENV_PREFIX "SKM_RPC_"
-/* EIP-2294: chain ids above this do not fit the signature schemes; also keeps ids exact. */
-#define CHAIN_ID_MAX 4503599627370476ULL
+/* 2^53 - 1: chain ids stay exact as JSON numbers in JavaScript clients (no real chain is near). */
+#define CHAIN_ID_MAX 9007199254740991ULL
 
 #define CHAIN_DEFAULT_TIMEOUT_MS 5000         /* a whole call, retries included */
 #define CHAIN_DEFAULT_CONNECT_TIMEOUT_MS 3000 /* one TCP/TLS connect */

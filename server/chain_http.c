@@ -71,7 +71,8 @@ static enum mcp_rc load_api(struct curl_api *api, const char *soname, struct mcp
                         "apt-get install libcurl4 (Debian/Ubuntu), dnf install libcurl (Fedora), "
                         "apk add libcurl (Alpine)",
                         dlerror());
-    if (RESOLVE(api, global_init, "curl_global_init") || RESOLVE(api, easy_init, "curl_easy_init") ||
+    if (RESOLVE(api, global_init, "curl_global_init") ||
+        RESOLVE(api, easy_init, "curl_easy_init") ||
         RESOLVE(api, easy_setopt, "curl_easy_setopt") ||
         RESOLVE(api, easy_perform, "curl_easy_perform") ||
         RESOLVE(api, easy_getinfo, "curl_easy_getinfo") ||
@@ -240,7 +241,8 @@ static CURLcode set_options(struct chain_http *h, const struct chain_http_reques
     SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response);
     SETOPT(CURLOPT_USERAGENT, "sessionkey-mcp");
     /* An older libcurl without this option is fine: URLs are checked when configured. */
-    if (c == CURLE_OK && g_api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OUT_OF_MEMORY)
+    if (c == CURLE_OK &&
+        g_api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OUT_OF_MEMORY)
         c = CURLE_OUT_OF_MEMORY;
     return c;
 }
@@ -265,17 +267,21 @@ static enum mcp_rc connect_failure(struct chain_http *h, struct mcp_error *err)
     return mcp_errf(err, MCP_EHTTP, "could not connect");
 }
 
-static enum mcp_rc timeout_failure(struct chain_http *h, const struct chain_http_request *req,
-                                   struct mcp_error *err)
+/* A connect timeout shorter than the request's limit is a connection failure (retryable);
+ * otherwise the whole limit is gone. */
+static enum mcp_rc timeout_failure(enum chain_http_fail *fail, struct chain_http *h,
+                                   const struct chain_http_request *req, struct mcp_error *err)
 {
     curl_off_t connect_us = 0;
     char t[32];
 
     g_api.easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
     if (connect_us == 0 && req->connect_timeout_ms < req->timeout_ms) {
+        *fail = CHAIN_HTTP_FAIL_CONNECT;
         chain_http_format_ms(t, sizeof t, req->connect_timeout_ms);
         return mcp_errf(err, MCP_EHTTP, "could not connect within %s", t);
     }
+    *fail = CHAIN_HTTP_FAIL_TIMEOUT;
     chain_http_format_ms(t, sizeof t, req->timeout_ms);
     return mcp_errf(err, MCP_EHTTP, "timed out after %s", t);
 }
@@ -293,8 +299,7 @@ static enum mcp_rc map_failure(enum chain_http_fail *fail, struct chain_http *h,
         *fail = CHAIN_HTTP_FAIL_CONNECT;
         return connect_failure(h, err);
     case CURLE_OPERATION_TIMEDOUT:
-        *fail = CHAIN_HTTP_FAIL_TIMEOUT;
-        return timeout_failure(h, req, err);
+        return timeout_failure(fail, h, req, err);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
         *fail = CHAIN_HTTP_FAIL_RESOLVE;

@@ -21,8 +21,9 @@
 /* Why a request failed below HTTP; decides whether a retry may help. */
 enum chain_http_fail {
     CHAIN_HTTP_FAIL_NONE = 0,
-    CHAIN_HTTP_FAIL_CONNECT = 1,   /* refused, unreachable, reset, closed early: retryable */
-    CHAIN_HTTP_FAIL_TIMEOUT = 2,   /* the time limit passed: retryable if time is left */
+    CHAIN_HTTP_FAIL_CONNECT = 1,   /* refused, unreachable, no connection within the connect
+                                      timeout, reset, closed early: retryable */
+    CHAIN_HTTP_FAIL_TIMEOUT = 2,   /* the request's whole time limit passed */
     CHAIN_HTTP_FAIL_RESOLVE = 3,   /* DNS: retryable */
     CHAIN_HTTP_FAIL_TOO_LARGE = 4, /* body over max_response: not retryable */
     CHAIN_HTTP_FAIL_OTHER = 5      /* TLS, bad URL, library missing, OOM: not retryable */

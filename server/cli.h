@@ -17,4 +17,7 @@ int cli_eth_sign_typed_data(int argc, char **argv);
 /* `sessionkey-mcp chain <cmd> --rpc URL ...` (server/cli_chain.c). */
 int cli_chain_main(int argc, char **argv);
 
+/* `sessionkey-mcp audit verify` (server/cli_audit.c). */
+int cli_audit_main(int argc, char **argv);
+
 #endif

@@ -24,9 +24,9 @@
 #include "eth_secp.h"
 #include "eth_u256.h"
 
-#define OPT_TEXT 1u     /* --text allowed */
+#define OPT_TEXT     1u /* --text allowed */
 #define OPT_KEY_FILE 2u /* --key-file K required */
-#define MAX_POS 2
+#define MAX_POS      2
 #define KEY_FILE_MAX 128 /* bytes; a key file is 64 or 66 characters and a line end */
 
 struct cli_args {
@@ -82,6 +82,12 @@ static enum mcp_rc arg_bytes(uint8_t **buf, const uint8_t **data, size_t *len, c
     }
     rc = eth_hex_decode_alloc(buf, len, arg, what, err);
     *data = *buf;
+    if (rc == MCP_EINVAL && err != NULL) {
+        char msg[MCP_ERR_MSG_MAX];
+
+        memcpy(msg, err->msg, sizeof msg);
+        mcp_errf(err, rc, "%s (to hash the text itself, add --text)", msg);
+    }
     return rc;
 }
 
@@ -97,7 +103,8 @@ static enum mcp_rc parse_key_text(uint8_t priv[32], char *text, size_t len, cons
     if (memchr(text, '\0', len) == NULL && eth_hex_decode(priv, 32, text, "key", NULL) == MCP_OK)
         return MCP_OK;
     return mcp_errf(err, MCP_EINVAL,
-                    "key file %s: expected a private key written as 0x and 64 hex digits on one line",
+                    "key file %s: expected a private key written as 0x and 64 hex digits on one "
+                    "line",
                     path);
 }
 

@@ -8,7 +8,8 @@
 
 void eth_191_personal_hash(uint8_t out[32], const void *msg, size_t len)
 {
-    static const char prefix[] = "\x19" "Ethereum Signed Message:\n";
+    static const char prefix[] = "\x19"
+                                 "Ethereum Signed Message:\n";
     char len_dec[24];
     int n = snprintf(len_dec, sizeof len_dec, "%zu", len);
     struct eth_keccak k;

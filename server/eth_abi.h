@@ -124,6 +124,14 @@ enum mcp_rc eth_abi_json_bytes(uint8_t **out, size_t *len, json_t *value, const 
 enum mcp_rc eth_abi_decode(json_t **out, const struct eth_abi_type *t, const uint8_t *data,
                            size_t len, struct mcp_error *err) SKM_WARN_UNUSED;
 
+/* Decode data as the parameters `params` (a tuple from eth_abi_params_parse): like
+ * eth_abi_decode, but the result is always a JSON array in parameter order, even when the
+ * parameters are named, and messages name the values "args[i]" / "args.name".
+ * Out: *out, a new JSON array (NULL on failure). */
+enum mcp_rc eth_abi_decode_params(json_t **out, const struct eth_abi_type *params,
+                                  const uint8_t *data, size_t len,
+                                  struct mcp_error *err) SKM_WARN_UNUSED;
+
 /* Parse "name(T1 a,T2 b)" (spaces after commas allowed; parameter names optional) and compute
  * its selector. Out: *out for eth_abi_func_free (NULL on failure). */
 enum mcp_rc eth_abi_func_parse(struct eth_abi_func **out, const char *signature,
@@ -144,7 +152,8 @@ enum mcp_rc eth_abi_encode_call(uint8_t **out, size_t *len, const char *signatur
                                 struct mcp_error *err) SKM_WARN_UNUSED;
 
 /* Decode call data for the function f: the first 4 bytes must be f's selector, the rest its
- * parameters. Out: *out, a new JSON array of the arguments. */
+ * parameters (eth_abi_decode_params; byte offsets in messages count from after the selector).
+ * Out: *out, a new JSON array of the arguments. */
 enum mcp_rc eth_abi_decode_call(json_t **out, const struct eth_abi_func *f, const uint8_t *data,
                                 size_t len, struct mcp_error *err) SKM_WARN_UNUSED;
 

@@ -367,12 +367,30 @@ static enum mcp_rc as_array(json_t **out, const struct eth_abi_type *t, json_t *
     return arr != NULL ? MCP_OK : mcp_errf(err, MCP_ENOMEM, "out of memory decoding call data");
 }
 
+enum mcp_rc eth_abi_decode_params(json_t **out, const struct eth_abi_type *params,
+                                  const uint8_t *data, size_t len, struct mcp_error *err)
+{
+    json_t *v = NULL;
+    enum mcp_rc rc;
+
+    *out = NULL;
+    if (params->kind != ETH_ABI_TUPLE)
+        return mcp_errf(err, MCP_EINVAL, "args: not a parameter list");
+    if (params->length == 0)
+        return eth_abi_decode(out, params, data, len, err);
+    if (data == NULL && len > 0)
+        return mcp_errf(err, MCP_EINVAL, "data: missing");
+    rc = decode_root(&v, params, data != NULL ? data : (const uint8_t *)"", len, "args", err);
+    if (rc == MCP_OK)
+        rc = as_array(out, params, v, err);
+    json_decref(v);
+    return rc;
+}
+
 enum mcp_rc eth_abi_decode_call(json_t **out, const struct eth_abi_func *f, const uint8_t *data,
                                 size_t len, struct mcp_error *err)
 {
     char want[11], got[11];
-    json_t *v = NULL;
-    enum mcp_rc rc;
 
     *out = NULL;
     if (data == NULL || len < 4)
@@ -384,11 +402,5 @@ enum mcp_rc eth_abi_decode_call(json_t **out, const struct eth_abi_func *f, cons
         return mcp_errf(err, MCP_EINVAL, "call data: selector %s is not %s's selector %s", got,
                         f->name, want);
     }
-    if (f->params->length == 0)
-        return eth_abi_decode(out, f->params, data + 4, len - 4, err);
-    rc = decode_root(&v, f->params, data + 4, len - 4, "args", err);
-    if (rc == MCP_OK)
-        rc = as_array(out, f->params, v, err);
-    json_decref(v);
-    return rc;
+    return eth_abi_decode_params(out, f->params, data + 4, len - 4, err);
 }

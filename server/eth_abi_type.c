@@ -167,6 +167,10 @@ static enum mcp_rc parse_component(struct parser *p, struct eth_abi_type **out)
             skip_spaces(p);
         }
     }
+    if (rc != MCP_OK) {
+        eth_abi_type_free(*out);
+        *out = NULL;
+    }
     return rc;
 }
 

@@ -33,8 +33,7 @@ static int is_mixed_case(const char *digits)
     return lower && upper;
 }
 
-enum mcp_rc eth_addr_parse(uint8_t addr[20], const char *s, const char *what,
-                           struct mcp_error *err)
+enum mcp_rc eth_addr_parse(uint8_t addr[20], const char *s, const char *what, struct mcp_error *err)
 {
     char want[ETH_ADDR_STR_SIZE];
     size_t len;

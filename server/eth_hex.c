@@ -9,9 +9,9 @@
  * No data-dependent branches. */
 static unsigned hex_nibble(unsigned char c)
 {
-    unsigned num = (unsigned)c ^ 0x30u;              /* '0'..'9' -> 0..9 */
-    unsigned num_ok = (num - 10u) >> 8;              /* all ones (24 bits) iff num < 10 */
-    unsigned alpha = ((unsigned)c & ~0x20u) - 0x37u; /* 'A'..'F', 'a'..'f' -> 10..15 */
+    unsigned num = (unsigned)c ^ 0x30u;                       /* '0'..'9' -> 0..9 */
+    unsigned num_ok = (num - 10u) >> 8;                       /* all ones (24 bits) iff num < 10 */
+    unsigned alpha = ((unsigned)c & ~0x20u) - 0x37u;          /* 'A'..'F', 'a'..'f' -> 10..15 */
     unsigned alpha_ok = ((alpha - 10u) ^ (alpha - 16u)) >> 8; /* all ones iff 10 <= alpha < 16 */
     unsigned ok = (num_ok | alpha_ok) & 1u;
 
@@ -70,8 +70,9 @@ enum mcp_rc eth_hex_decode(uint8_t *out, size_t out_len, const char *hex, const 
     digits = skip_prefix(hex);
     n_digits = strlen(digits);
     if (n_digits != 2 * out_len)
-        return mcp_errf(err, MCP_EINVAL, "%s: expected %zu bytes (%zu hex digits), got %zu hex digits",
-                        what, out_len, 2 * out_len, n_digits);
+        return mcp_errf(err, MCP_EINVAL,
+                        "%s: expected %zu bytes (%zu hex digits), got %zu hex digits", what,
+                        out_len, 2 * out_len, n_digits);
     return decode_digits(out, digits, n_digits, what, err);
 }
 
@@ -90,11 +91,13 @@ enum mcp_rc eth_hex_decode_alloc(uint8_t **out, size_t *out_len, const char *hex
     digits = skip_prefix(hex);
     n_digits = strlen(digits);
     if (n_digits % 2 != 0)
-        return mcp_errf(err, MCP_EINVAL, "%s: odd number of hex digits (%zu); each byte is 2 digits",
-                        what, n_digits);
+        return mcp_errf(err, MCP_EINVAL,
+                        "%s: odd number of hex digits (%zu); each byte is 2 digits", what,
+                        n_digits);
     buf = malloc(n_digits / 2 + 1); /* +1: non-NULL even for "0x" */
     if (buf == NULL)
-        return mcp_errf(err, MCP_ENOMEM, "%s: out of memory decoding %zu bytes", what, n_digits / 2);
+        return mcp_errf(err, MCP_ENOMEM, "%s: out of memory decoding %zu bytes", what,
+                        n_digits / 2);
     rc = decode_digits(buf, digits, n_digits, what, err);
     if (rc != MCP_OK) {
         free(buf);

@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#define KECCAK_RATE 136
+#define KECCAK_RATE   136
 #define KECCAK_ROUNDS 24
 
 static const uint64_t round_consts[KECCAK_ROUNDS] = {
@@ -25,7 +25,8 @@ static uint64_t rotl64(uint64_t x, unsigned n)
 }
 
 #define THETA_C(x) (a[x] ^ a[(x) + 5] ^ a[(x) + 10] ^ a[(x) + 15] ^ a[(x) + 20])
-#define CHI_LANE(x, y) (b[(x) + 5 * (y)] ^ (~b[((x) + 1) % 5 + 5 * (y)] & b[((x) + 2) % 5 + 5 * (y)]))
+#define CHI_LANE(x, y)                                                                             \
+    (b[(x) + 5 * (y)] ^ (~b[((x) + 1) % 5 + 5 * (y)] & b[((x) + 2) % 5 + 5 * (y)]))
 #define CHI_ROW(y)                                                                                 \
     do {                                                                                           \
         a[0 + 5 * (y)] = CHI_LANE(0, y);                                                           \

@@ -69,6 +69,12 @@ enum mcp_rc eth_secp_keygen(uint8_t priv[32], struct mcp_error *err)
     return MCP_OK;
 }
 
+static enum mcp_rc invalid_key(struct mcp_error *err)
+{
+    return mcp_errf(err, MCP_EINVAL,
+                    "private key is not valid (zero, or not below the curve order)");
+}
+
 /* keccak256(X || Y)[12..32] of a public key. */
 static void pubkey_address(uint8_t addr[20], const secp256k1_context *ctx,
                            const secp256k1_pubkey *pub)
@@ -90,7 +96,7 @@ enum mcp_rc eth_secp_address(uint8_t addr[20], const uint8_t priv[32], struct mc
     if (ctx == NULL)
         return MCP_EINTERNAL;
     if (!secp256k1_ec_pubkey_create(ctx, &pub, priv))
-        return mcp_errf(err, MCP_EINVAL, "private key is not valid (zero, or not below the curve order)");
+        return invalid_key(err);
     pubkey_address(addr, ctx, &pub);
     return MCP_OK;
 }
@@ -106,12 +112,13 @@ enum mcp_rc eth_secp_sign(uint8_t sig[65], const uint8_t hash[32], const uint8_t
     if (ctx == NULL)
         return MCP_EINTERNAL;
     if (!secp256k1_ecdsa_sign_recoverable(ctx, &rsig, hash, priv, NULL, NULL))
-        return mcp_errf(err, MCP_EINVAL, "private key is not valid (zero, or not below the curve order)");
+        return invalid_key(err);
     (void)secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, sig, &recid, &rsig);
     /* recid 2 and 3 need r >= n - p: never seen in practice, and v cannot express them. */
     if (MCP_NEVER(recid > 1)) {
         memset(sig, 0, 65);
-        return mcp_errf(err, MCP_ECRYPTO, "signature: recovery id %d cannot be encoded as v", recid);
+        return mcp_errf(err, MCP_ECRYPTO, "signature: recovery id %d cannot be encoded as v",
+                        recid);
     }
     sig[64] = (uint8_t)(27 + recid);
     return MCP_OK;
@@ -159,8 +166,9 @@ enum mcp_rc eth_secp_recover(uint8_t addr[20], const uint8_t hash[32], const uin
     if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, sig, recid))
         return mcp_errf(err, MCP_ECRYPTO, "signature: r or s out of range");
     if (!secp256k1_ecdsa_recover(ctx, &pub, &rsig, hash))
-        return mcp_errf(err, MCP_ECRYPTO, "signature: does not recover to a public key (r is not "
-                                          "the x coordinate of a curve point for this v)");
+        return mcp_errf(err, MCP_ECRYPTO,
+                        "signature: does not recover to a public key (r is not "
+                        "the x coordinate of a curve point for this v)");
     pubkey_address(addr, ctx, &pub);
     return MCP_OK;
 }

@@ -11,9 +11,9 @@
 
 #include <string.h>
 
-#define U256_DEC_MAX 78   /* digits of 2^256-1 */
+#define U256_DEC_MAX      78 /* digits of 2^256-1 */
 #define U256_DECIMALS_MAX 77 /* 10^77 < 2^256 < 10^78 */
-#define POW10_19 10000000000000000000ULL
+#define POW10_19          10000000000000000000ULL
 
 void eth_u256_from_u64(struct eth_u256 *out, uint64_t v)
 {
@@ -206,8 +206,8 @@ enum mcp_rc eth_u256_from_dec(struct eth_u256 *out, const char *s, const char *w
 
 /* Check the shape DIGITS [ "." DIGITS ] and find the parts. Returns MCP_OK and sets
  * *int_len, *frac (NULL when there is no point) and *frac_len. */
-static enum mcp_rc split_amount(const char *s, size_t *int_len, const char **frac,
-                                size_t *frac_len, const char *what, struct mcp_error *err)
+static enum mcp_rc split_amount(const char *s, size_t *int_len, const char **frac, size_t *frac_len,
+                                const char *what, struct mcp_error *err)
 {
     size_t i = 0, j;
 
@@ -230,7 +230,8 @@ static enum mcp_rc split_amount(const char *s, size_t *int_len, const char **fra
         continue;
     if (j == i + 1 && s[j] == '\0')
         return mcp_errf(err, MCP_EINVAL,
-                        "%s: put a digit after the decimal point, or leave the point out (1.0 or 1, not 1.)",
+                        "%s: put a digit after the decimal point, or leave the point out "
+                        "(1.0 or 1, not 1.)",
                         what);
     if (s[j] == '.')
         return mcp_errf(err, MCP_EINVAL, "%s: more than one decimal point", what);

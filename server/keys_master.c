@@ -95,7 +95,8 @@ static enum mcp_rc check_file(const struct stat *st, const char *path, struct mc
     if (!S_ISREG(st->st_mode))
         return mcp_errf(err, MCP_EINVAL,
                         "master key %s is not a regular file; refusing to use it. Fix: move it "
-                        "away; a new key is then created (sessions sealed under the old key are lost)",
+                        "away; a new key is then created (sessions sealed under the old key are "
+                        "lost)",
                         path);
     if (st->st_uid != geteuid())
         return mcp_errf(err, MCP_EINVAL,
@@ -189,6 +190,20 @@ static enum mcp_rc ensure_dir(const char *dir, struct mcp_error *err)
     return mcp_errf(err, MCP_EIO, "data directory %s: cannot create it: %s", dir, strerror(errno));
 }
 
+/* Put tmp in place as path unless path exists (then leave it: another process won).
+ * link() never clobbers; file systems without hard links get rename without replace.
+ * Returns: 0 (placed, or lost the race), or -1 with errno. */
+static int publish(const char *tmp, const char *path)
+{
+    if (link(tmp, path) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0 || errno == EEXIST)
+        return 0;
+    return -1;
+}
+
 /* Write a fresh key to a private temp file and link() it into place. Losing the race to
  * another process (EEXIST) is success: the caller re-reads whatever file won. */
 static enum mcp_rc create_key(const char *dir, const char *path, struct mcp_error *err)
@@ -207,7 +222,7 @@ static enum mcp_rc create_key(const char *dir, const char *path, struct mcp_erro
                         strerror(errno));
     rc = write_random_key(fd, tmp, err);
     close(fd);
-    if (rc == MCP_OK && link(tmp, path) != 0 && errno != EEXIST)
+    if (rc == MCP_OK && publish(tmp, path) != 0)
         rc = mcp_errf(err, MCP_EIO, "master key: cannot create %s: %s", path, strerror(errno));
     unlink(tmp);
     if (rc == MCP_OK)

@@ -62,7 +62,8 @@ enum mcp_rc keys_store_shred(sqlite3 *db, const char *session_id, int *removed,
  * keys has committed (it cannot run inside one). No-op for rollback-journal databases.
  * Returns: MCP_OK; MCP_EDB when SQLite fails; MCP_ECONFLICT when another connection's readers
  * kept the checkpoint from completing (retry later; the keys are deleted but old bytes may
- * remain in the WAL until then). */
-enum mcp_rc keys_store_checkpoint(sqlite3 *db, struct mcp_error *err) SKM_WARN_UNUSED;
+ * remain in the WAL until then). Best effort: callers may ignore the result (later
+ * checkpoints overwrite the old frames as the WAL is reused), so it is not warn_unused. */
+enum mcp_rc keys_store_checkpoint(sqlite3 *db, struct mcp_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "app_state.h"
 #include "cfg.h"
 #include "cli.h"
 #include "io_lines.h"
@@ -106,6 +107,7 @@ static int serve(struct skm_config *cfg)
     log_set_sink(NULL, NULL);
     io_reader_free(&rd);
     reg_unload();
+    app_state_close();
     log_info("exiting");
     return exit_code;
 }
@@ -133,6 +135,8 @@ int main(int argc, char **argv)
         return cli_eth_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "chain") == 0)
         return cli_chain_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "audit") == 0)
+        return cli_audit_main(argc - 1, argv + 1);
     switch (cfg_parse(&cfg, argc, argv)) {
     case CFG_EXIT_OK:
         return 0;

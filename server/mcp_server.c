@@ -423,8 +423,10 @@ json_t *mcp_handle_line(struct mcp_server *s, const char *line, size_t len)
     json_t *msg, *resp;
     char why[200];
 
-    while (len > 0 && (line[0] == ' ' || line[0] == '\t')) /* tolerate leading blanks */
-        line++, len--;
+    while (len > 0 && (line[0] == ' ' || line[0] == '\t')) { /* tolerate leading blanks */
+        line++;
+        len--;
+    }
     if (len == 0)
         return NULL; /* empty lines are ignored */
     msg = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);

@@ -31,6 +31,10 @@ const struct tool_def tool_table[] = {
      "a label). A revoked session can never execute again and its key is destroyed. Revoking twice "
      "is not an error.",
      TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT, tool_revoke_session},
+    {"get_session_history", "Session history (audit log)",
+     "Read back the audit trail of a wallet or one session, newest first: every request, approval, "
+     "rejection, revocation, execution and denial, with times and amounts. Paged with cursor.",
+     TOOL_READONLY, tool_get_session_history},
 };
 
 const size_t tool_count = sizeof tool_table / sizeof tool_table[0];

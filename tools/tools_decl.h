@@ -9,4 +9,6 @@ enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool
 enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err);
 enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err);
 
+enum mcp_rc tool_get_session_history(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err);
+
 #endif

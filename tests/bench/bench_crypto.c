@@ -16,7 +16,7 @@
 #include "eth_secp.h"
 
 #define BENCH_SECONDS 1.0
-#define MIB (1024 * 1024)
+#define MIB           (1024 * 1024)
 
 static double now(void)
 {

@@ -238,6 +238,9 @@ test('CLI: usage errors exit 2 with usage on stderr; bad input exits 1 with {"er
   const bad = run(['eth', 'recover', '0x12', '0x34']);
   assert.equal(bad.status, 1);
   assert.deepEqual(JSON.parse(bad.stdout), { error: 'hash: expected 32 bytes (64 hex digits), got 2 hex digits' });
+  const notHex = run(['eth', 'keccak', '0xzz']);
+  assert.equal(notHex.status, 1);
+  assert.match(JSON.parse(notHex.stdout).error, /^input: 'z' at hex digit 1 is not a hex digit \(to hash the text itself, add --text\)$/);
   const help = run(['eth', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /sign-hash +<HASH> --key-file FILE/);

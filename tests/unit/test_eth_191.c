@@ -31,7 +31,8 @@ TEST(eth191_raw_bytes)
 /* A multi-digit length: the prefix carries "1000", built here by hand. */
 TEST(eth191_long_message_prefix)
 {
-    static const char prefix[] = "\x19" "Ethereum Signed Message:\n1000";
+    static const char prefix[] = "\x19"
+                                 "Ethereum Signed Message:\n1000";
     uint8_t msg[1000], buf[sizeof prefix - 1 + sizeof msg], want[32], got[32];
 
     test_rand_bytes(msg, sizeof msg);

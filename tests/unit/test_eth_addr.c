@@ -12,8 +12,9 @@ static const char *const eip55_vectors[] = {
 static void case_change(char *dst, const char *src, int upper)
 {
     for (; *src != '\0'; src++, dst++)
-        *dst = (char)(upper && *src >= 'a' && *src <= 'f' ? *src - 32
-                      : !upper && *src >= 'A' && *src <= 'F' ? *src + 32 : *src);
+        *dst = (char)(upper && *src >= 'a' && *src <= 'f'    ? *src - 32
+                      : !upper && *src >= 'A' && *src <= 'F' ? *src + 32
+                                                             : *src);
     *dst = '\0';
 }
 

@@ -15,7 +15,8 @@ static const char viem_sig[] = "52733d43e76fd054798d7738aea9d0c237f5b1e438e8533c
                                "1b";
 static const char curve_n[] = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
 static const char half_n[] = "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0";
-static const char half_n_plus_1[] = "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1";
+static const char half_n_plus_1[] =
+    "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1";
 static const char gx[] = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
 
 static int unhex(uint8_t *out, size_t len, const char *hex)

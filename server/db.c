@@ -1,0 +1,248 @@
+/* db.c: open, migrate, transactions (see db.h). */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keys_store.h"
+#include "log.h"
+#include "testhook.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+/* Version 1. Amounts are decimal strings of base units (exact, any size). Times are Unix
+ * seconds. "expired" and "lapsed" are derived from time at read, never needed in a sweep. */
+static const char schema_v1[] =
+    "CREATE TABLE sessions("
+    " id TEXT PRIMARY KEY,"
+    " wallet TEXT NOT NULL,"            /* lower-case 0x address */
+    " owner TEXT NOT NULL,"
+    " chain_id INTEGER NOT NULL,"
+    " account_type TEXT NOT NULL,"      /* 'session-approval' (EIP-712 SessionApproval) or 'kernel-v3' */
+    " feature TEXT NOT NULL,"           /* twap, stop_loss, a label, or '' */
+    " label TEXT NOT NULL,"
+    " scope_key TEXT NOT NULL,"         /* hash of chain, contract and function set: duplicate detection */
+    " policy TEXT NOT NULL,"            /* canonical JSON: the single source of truth */
+    " session_key TEXT NOT NULL,"       /* the session key's address */
+    " status TEXT NOT NULL CHECK(status IN ('pending','active','declined','lapsed','revoked')),"
+    " created_at INTEGER NOT NULL,"
+    " approval_deadline INTEGER NOT NULL,"
+    " valid_after INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " approved_at INTEGER,"
+    " ended_at INTEGER,"                /* declined / revoked time */
+    " typed_data TEXT NOT NULL,"        /* exactly what the user was asked to sign */
+    " digest BLOB NOT NULL);"
+    "CREATE INDEX sessions_wallet ON sessions(wallet, created_at);"
+    KEYS_SCHEMA_SQL ";"
+    "CREATE TABLE approvals("
+    " session_id TEXT PRIMARY KEY REFERENCES sessions(id),"
+    " signature BLOB NOT NULL,"
+    " serialized_approval TEXT,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE ledger("
+    " id INTEGER PRIMARY KEY,"
+    " session_id TEXT NOT NULL REFERENCES sessions(id),"
+    " reservation_id TEXT NOT NULL UNIQUE,"
+    " amount TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('reserved','committed','released')),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " lapses_at INTEGER NOT NULL,"
+    " tx_hash TEXT);"
+    "CREATE INDEX ledger_session ON ledger(session_id, state);"
+    "CREATE TABLE audit("
+    " seq INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " wallet TEXT NOT NULL,"
+    " session_id TEXT NOT NULL,"
+    " event TEXT NOT NULL,"
+    " details TEXT NOT NULL,"
+    " prev_hash BLOB NOT NULL,"
+    " hash BLOB NOT NULL);"
+    "CREATE INDEX audit_wallet ON audit(wallet, seq);"
+    "CREATE INDEX audit_session ON audit(session_id, seq);"
+    "CREATE TABLE audit_head(id INTEGER PRIMARY KEY CHECK(id = 1), seq INTEGER NOT NULL, hash BLOB NOT NULL);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
+
+enum mcp_rc db_fail(struct db *db, int rc, const char *what, struct mcp_error *err)
+{
+    const char *detail = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return mcp_errf(err, MCP_EDB, "Storage is busy while %s: another sessionkey-mcp process held the "
+                        "database for more than %d seconds. Nothing was changed; retry in a moment.",
+                        what, BUSY_TIMEOUT_MS / 1000);
+    case SQLITE_FULL:
+        return mcp_errf(err, MCP_EDB, "The disk is full while %s (%s). Nothing was changed; free some space "
+                        "and retry.", what, db ? db->path : "database");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+        return mcp_errf(err, MCP_EDB, "Cannot write the database while %s: %s (%s). Nothing was changed; "
+                        "check that the data directory is writable, then retry.", what,
+                        db ? db->path : "database", detail);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return mcp_errf(err, MCP_EDB, "The database %s is damaged (%s) while %s. Nothing was changed; "
+                        "restore it from a backup.", db ? db->path : "", detail, what);
+    default:
+        return mcp_errf(err, MCP_EDB, "Storage error while %s: %s. Nothing was changed; retry.", what, detail);
+    }
+}
+
+static enum mcp_rc exec(struct db *db, const char *sql, const char *what, struct mcp_error *err)
+{
+    int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? MCP_OK : db_fail(db, rc, what, err);
+}
+
+enum mcp_rc db_prepare(struct db *db, sqlite3_stmt **st, const char *sql, struct mcp_error *err)
+{
+    int rc = sqlite3_prepare_v2(db->h, sql, -1, st, NULL);
+
+    if (rc != SQLITE_OK) {
+        *st = NULL;
+        log_error("prepare failed: %s: %s", sqlite3_errmsg(db->h), sql);
+        return db_fail(db, rc, "preparing a query", err);
+    }
+    return MCP_OK;
+}
+
+enum mcp_rc db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct mcp_error *err)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? MCP_OK : db_fail(db, rc, what, err);
+}
+
+static int user_version(struct db *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static enum mcp_rc migrate(struct db *db, struct mcp_error *err)
+{
+    int v;
+
+    if (db_begin(db, err) != MCP_OK)
+        return MCP_EDB;
+    v = user_version(db); /* read inside the write lock: two processes never migrate twice */
+    if (v < 0 || v > DB_SCHEMA_VERSION) {
+        db_rollback(db);
+        return v < 0 ? db_fail(db, sqlite3_errcode(db->h), "reading the schema version", err)
+                     : mcp_errf(err, MCP_EDB, "%s was written by a newer sessionkey-mcp (schema %d; this one knows "
+                                "%d). Upgrade sessionkey-mcp.", db->path, v, DB_SCHEMA_VERSION);
+    }
+    if (v == 0 && (exec(db, schema_v1, "creating the database", err) != MCP_OK ||
+                   exec(db, "PRAGMA user_version = 1", "creating the database", err) != MCP_OK)) {
+        db_rollback(db);
+        return MCP_EDB;
+    }
+    return db_commit(db, err);
+}
+
+/* Create the file 0600 ourselves so SQLite never creates it with the umask's mode. */
+static enum mcp_rc create_private(const char *path, struct mcp_error *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return mcp_errf(err, MCP_EDB, "Cannot open the database %s: %s. Check the data directory.", path,
+                        strerror(errno));
+    close(fd);
+    return MCP_OK;
+}
+
+enum mcp_rc db_open(struct db **out, const char *data_dir, struct mcp_error *err)
+{
+    struct db *db = calloc(1, sizeof *db);
+    enum mcp_rc rc;
+    int src;
+
+    *out = NULL;
+    if (db == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    snprintf(db->path, sizeof db->path, "%s/%s", data_dir, DB_FILE);
+    if ((rc = create_private(db->path, err)) != MCP_OK)
+        goto fail;
+    src = sqlite3_open_v2(db->path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (src != SQLITE_OK) {
+        rc = db_fail(db, src, "opening the database", err);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+    if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                       "PRAGMA secure_delete=ON;", "opening the database", err)) != MCP_OK)
+        goto fail;
+    if ((rc = migrate(db, err)) != MCP_OK)
+        goto fail;
+    *out = db;
+    return MCP_OK;
+fail:
+    db_close(db);
+    return rc;
+}
+
+void db_close(struct db *db)
+{
+    if (db == NULL)
+        return;
+    db_rollback(db);
+    sqlite3_close_v2(db->h);
+    free(db);
+}
+
+enum mcp_rc db_begin(struct db *db, struct mcp_error *err)
+{
+    int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+    if (rc != SQLITE_OK)
+        return db_fail(db, rc, "starting a write", err);
+    db->in_tx = 1;
+    return MCP_OK;
+}
+
+enum mcp_rc db_commit(struct db *db, struct mcp_error *err)
+{
+    int rc;
+
+    if (testhook_fault("db_commit")) {
+        db_rollback(db);
+        return db_fail(db, SQLITE_FULL, "saving", err);
+    }
+    rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        db_rollback(db);
+        return db_fail(db, rc, "saving", err);
+    }
+    db->in_tx = 0;
+    return MCP_OK;
+}
+
+void db_rollback(struct db *db)
+{
+    if (db != NULL && db->in_tx) {
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        db->in_tx = 0;
+    }
+}
