@@ -84,7 +84,9 @@ fi
 # What StdioClientTransport passes on (getDefaultEnvironment), so the harness sees the same.
 CLEANENV="env -i HOME=$SCRATCH/home PATH=$PATH LOGNAME=${LOGNAME:-bench} USER=${USER:-bench} SHELL=/bin/sh TERM=${TERM:-dumb}"
 
-OURS="$ROOT/build/sessionkey-mcp"
+# Measure a snapshot, so a rebuild during the sitting (make, tests) cannot swap the binary.
+OURS="$RUN/sessionkey-mcp"
+cp build/sessionkey-mcp "$OURS" && cp build/libskm.a "$RUN/libskm.a" || die "cannot copy build/sessionkey-mcp"
 FLOOR="$B/floor_raw_server"
 # Same-payload floor: the C floor answering tools/list with our exact tools/list result.
 OUR_LIST=$RUN/our-tools-list.json
@@ -161,7 +163,7 @@ if [ -f tests/bench/bench_crypto.c ]; then
     say "crypto: bench_crypto (C)"
     # shellcheck disable=SC2046
     if cc -O2 -D_GNU_SOURCE -Iserver $(pkg-config --cflags jansson sqlite3 libsecp256k1 libsodium 2>/dev/null) \
-        -o "$B/bench_crypto" tests/bench/bench_crypto.c build/libskm.a \
+        -o "$B/bench_crypto" tests/bench/bench_crypto.c "$RUN/libskm.a" \
         $(pkg-config --libs jansson sqlite3 libsecp256k1 libsodium) -ldl -lpthread -lm 2> "$RUN/raw/crypto-c.err"; then
         "$B/bench_crypto" > "$RUN/raw/crypto-c.json" 2>> "$RUN/raw/crypto-c.err" || fail "bench_crypto failed: $(tail -n 2 "$RUN/raw/crypto-c.err" | tr '\n' ' ')"
     else
@@ -185,7 +187,7 @@ ldd "$OURS" > "$RUN/raw/ldd.txt" 2>&1 || fail "ldd $OURS failed"
 cat > "$RUN/meta.json" <<EOF
 {"stamp":"$STAMP","commit":"$(git rev-parse --short HEAD 2>/dev/null)","netns_isolated":$NETNS,
  "harness_n":$HN,"probe_rounds":$ROUNDS,"spawns":$SPAWNS,"calls":$CALLS,"warmup":$WARMUP,
- "go_peer":"$GO_PEER","ours":"$OURS","ours_bytes":$(stat -c %s "$OURS"),"go_peer_bytes":$(stat -c %s "$GO_PEER"),
+ "go_peer":"$GO_PEER","ours":"build/sessionkey-mcp (measured as a copy in $RUN)","ours_bytes":$(stat -c %s "$OURS"),"go_peer_bytes":$(stat -c %s "$GO_PEER"),
  "nproc":$(nproc),"loadavg_start":"$LOAD0","loadavg_end":"$(cut -d' ' -f1-3 /proc/loadavg)","wall_s":$(($(date +%s) - T0)),
  "kernel":"$(uname -r)","cc":"$(cc --version | head -n 1)","node":"$(node --version)"}
 EOF

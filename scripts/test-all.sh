@@ -66,6 +66,10 @@ if [ ! -x "$ODIR/sessionkey-mcp" ]; then
     exit 1
 fi
 step check-assets "$ODIR/sessionkey-mcp" --check-assets
+# The test flavour: release code plus the test-only clock and fault hooks (SKM_TEST_HOOKS),
+# used by the end-to-end tests that move time or fail a write on purpose.
+if [ -z "$FLAV" ]; then step build-test $MAKE FLAVOUR=test all; fi
+export SKM_TEST_BIN="${SKM_TEST_BIN:-$PWD/$( [ -n "$FLAV" ] && echo build/asan || echo build/test )/sessionkey-mcp}"
 counted unit "$ODIR/unit-tests"
 counted unit-noverify "$ODIR/unit-tests-noverify"
 counted fuzz-replay "$ODIR/fuzz-replay" tests/fuzz/corpus

@@ -98,9 +98,14 @@ static const char *need_value(int *i, int argc, char **argv)
 {
     const char *opt = argv[*i], *eq = strchr(opt, '=');
 
-    if (strncmp(opt, "--", 2) == 0 && eq != NULL)
+    if (strncmp(opt, "--", 2) == 0 && eq != NULL) {
+        if (eq[1] == '\0') {
+            fprintf(stderr, "sessionkey-mcp: %.*s needs a value\n", (int)(eq - opt), opt);
+            return NULL;
+        }
         return eq + 1;
-    if (*i + 1 >= argc) {
+    }
+    if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
         fprintf(stderr, "sessionkey-mcp: %s needs a value\n", opt);
         return NULL;
     }

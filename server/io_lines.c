@@ -147,7 +147,12 @@ enum io_status io_read_line(struct io_reader *r, char **line, size_t *len, volat
             }
         }
         if (r->eof) {
-            if (r->len == 0 || r->discarding)
+            if (r->discarding) { /* an oversized last line with no newline: report it once */
+                r->discarding = 0;
+                r->start = r->len = 0;
+                return IO_TOO_LONG;
+            }
+            if (r->len == 0)
                 return IO_EOF;
             if (r->cap == r->start + r->len && reserve(r) != 0)
                 return IO_ERROR;

@@ -1,6 +1,8 @@
 /* mcp_err.c: formatting of struct mcp_error and the rc -> word table. */
 #include "mcp_err.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@ enum mcp_rc mcp_errf(struct mcp_error *err, enum mcp_rc rc, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    utf8_sanitize(err->msg);
     return rc;
 }
 
@@ -30,6 +33,7 @@ void mcp_err_prefix(struct mcp_error *err, const char *fmt, ...)
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
     snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+    utf8_sanitize(err->msg);
 }
 
 void mcp_err_clear(struct mcp_error *err)

@@ -9,6 +9,7 @@
 #include "prm_prompts.h"
 #include "reg_tools.h"
 #include "rpc_msg.h"
+#include "utf8.h"
 
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
 #define META_CAPS "io.modelcontextprotocol/clientCapabilities"
@@ -59,6 +60,7 @@ static json_t *fail_with(struct fail *f, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(f->msg, sizeof f->msg, fmt, ap);
     va_end(ap);
+    utf8_sanitize(f->msg);
     return NULL;
 }
 
@@ -357,7 +359,7 @@ static json_t *handle_request(struct mcp_server *s, struct rpc_msg *msg)
         return rpc_error_new(msg->id, f.code, f.msg, f.data);
     }
     json_decref(f.data);
-    if (r.modern)
+    if (r.modern || m->fn == m_discover) /* server/discover is a 2026-07-28 method in any era */
         decorate_modern(result, m);
     return rpc_result_new(msg->id, result);
 }

@@ -108,7 +108,10 @@ static void target_label(char *out, size_t size, const struct policy *p)
     char addr[ETH_ADDR_STR_SIZE];
 
     eth_addr_format(addr, p->target);
-    snprintf(out, size, "%s", p->contract_known ? p->contract_name : addr);
+    if (p->contract_known)
+        snprintf(out, size, "%s", p->contract_name);
+    else
+        snprintf(out, size, "contract %s", addr);
 }
 
 static void scope_words(struct sbuf *b, const struct policy *p)

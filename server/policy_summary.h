@@ -16,10 +16,10 @@
  *                                        words;
  *     "USDC transfers only" / "USDC approvals only" / "USDC transfers and approvals only"
  *                                        a registered token with transfer/approve functions;
- *     "<contract>: f1, f2 only"          otherwise: the contract's name (or its full EIP-55
- *                                        address when unknown), then each function by name
- *                                        (full signature when the name is overloaded or the
- *                                        contract unknown; the 0x selector when unnamed).
+ *     "<contract>: f1, f2 only"          otherwise: the contract's name (or "contract " and its
+ *                                        full EIP-55 address when unknown), then each function
+ *                                        by name (full signature when the name is overloaded
+ *                                        or the contract unknown; the 0x selector when unnamed).
  * ✓ Max per trade: $50 USDC      One transaction spends at most max_per_tx of spend_token.
  *   (Max per transaction: ...)   "trade" when every function is a known swap.
  * ✓ Total limit: $1000 USDC      All transactions together spend at most max_total.

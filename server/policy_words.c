@@ -85,14 +85,19 @@ void policy_words_amount(char *out, size_t size, const struct eth_u256 *v, unsig
 void policy_words_rate(char *out, size_t size, uint32_t count, uint32_t period, const char *noun)
 {
     char per[POLICY_WORDS_MAX];
-    const char *unit = NULL;
+    size_t i;
 
-    for (size_t i = 0; i < N_UNITS; i++)
-        if (period == units[i].seconds)
-            unit = units[i].one;
-    if (unit != NULL)
-        snprintf(per, sizeof per, "%s", unit);
-    else
+    /* the largest of day, hour, minute that divides the period: "90 minutes", "36 hours" */
+    for (i = 0; i + 1 < N_UNITS && (period == 0 || period % units[i].seconds != 0); i++)
+        ;
+    if (i + 1 == N_UNITS)
         policy_words_duration(per, sizeof per, period);
+    else if (period == units[i].seconds)
+        snprintf(per, sizeof per, "%s", units[i].one);
+    else
+        snprintf(per, sizeof per, "%lu %s", (unsigned long)(period / units[i].seconds),
+                 units[i].many);
+    if (period == 1)
+        snprintf(per, sizeof per, "second");
     snprintf(out, size, "%lu %s%s per %s", (unsigned long)count, noun, count == 1 ? "" : "s", per);
 }

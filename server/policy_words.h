@@ -32,10 +32,12 @@ void policy_words_time_left(char *out, size_t size, int64_t valid_until, int64_t
 void policy_words_amount(char *out, size_t size, const struct eth_u256 *v, unsigned decimals,
                          const char *symbol, int usd);
 
-/* A rate limit: count `noun`s (singular, e.g. "trade") per period seconds:
+/* A rate limit: count `noun`s (singular, e.g. "trade") per period seconds, the period in the
+ * largest of day, hour or minute that divides it exactly, else in duration words:
  *   (1, 3600) -> "1 trade per hour", (3, 600) -> "3 trades per 10 minutes",
- *   (2, 86400) -> "2 trades per day", (1, 5400) -> "1 trade per 1 hour 30 minutes".
- * Periods of exactly one second, minute, hour or day drop the "1". */
+ *   (2, 86400) -> "2 trades per day", (1, 5400) -> "1 trade per 90 minutes",
+ *   (1, 129600) -> "1 trade per 36 hours", (1, 90) -> "1 trade per 1 minute 30 seconds",
+ *   (5, 1) -> "5 trades per second". One whole unit drops the "1" ("per hour"). */
 void policy_words_rate(char *out, size_t size, uint32_t count, uint32_t period, const char *noun);
 
 #endif

@@ -1,6 +1,9 @@
 /* rpc_msg.c: JSON-RPC 2.0 envelope checks and response construction. */
 #include "rpc_msg.h"
 
+#include "utf8.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +77,12 @@ json_t *rpc_result_new(json_t *id, json_t *result)
 
 json_t *rpc_error_new(json_t *id, int code, const char *message, json_t *data)
 {
-    json_t *err = json_pack("{s:i, s:s}", "code", code, "message", message);
+    char msg[1024];
+    json_t *err;
+
+    snprintf(msg, sizeof msg, "%s", message); /* the last line of defence: always valid UTF-8 */
+    utf8_sanitize(msg);
+    err = json_pack("{s:i, s:s}", "code", code, "message", msg);
     json_t *r;
 
     if (err == NULL) {

@@ -1,6 +1,8 @@
 /* schema_check.c: JSON Schema subset validator (see schema_check.h). */
 #include "schema_check.h"
 
+#include "utf8.h"
+
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -29,24 +31,30 @@ static const struct {
      "a decimal amount in token units written as a string, like \"50\" or \"41.67\""},
 };
 
-/* A small cache of compiled patterns; schema strings live as long as the process. */
+/* A small cache of compiled patterns, keyed by a private copy of the pattern text (the schema
+ * that held it may be freed). When full, patterns are compiled per call. */
 static struct {
-    const char *src;
+    char *src;
     regex_t re;
     int ok;
 } re_cache[64];
 static int re_n;
+static regex_t re_scratch;
+static int re_scratch_used;
 
 static regex_t *compile(const char *pat)
 {
     for (int i = 0; i < re_n; i++) {
-        if (re_cache[i].src == pat || strcmp(re_cache[i].src, pat) == 0)
+        if (strcmp(re_cache[i].src, pat) == 0)
             return re_cache[i].ok ? &re_cache[i].re : NULL;
     }
-    if (re_n == (int)(sizeof re_cache / sizeof re_cache[0]))
-        return NULL;
-    re_cache[re_n].src = pat;
-    re_cache[re_n].ok = regcomp(&re_cache[re_n].re, pat, REG_EXTENDED | REG_NOSUB) == 0;
+    if (re_n == (int)(sizeof re_cache / sizeof re_cache[0]) || (re_cache[re_n].src = strdup(pat)) == NULL) {
+        if (re_scratch_used)
+            regfree(&re_scratch);
+        re_scratch_used = regcomp(&re_scratch, pat, REG_EXTENDED | REG_NOSUB) == 0;
+        return re_scratch_used ? &re_scratch : NULL;
+    }
+    re_cache[re_n].ok = regcomp(&re_cache[re_n].re, re_cache[re_n].src, REG_EXTENDED | REG_NOSUB) == 0;
     re_n++;
     return re_cache[re_n - 1].ok ? &re_cache[re_n - 1].re : NULL;
 }
@@ -221,15 +229,25 @@ static void check_string(struct vstate *v, json_t *s, json_t *x, const char *pat
     }
 }
 
+/* Compare two JSON numbers exactly when both are integers (doubles lose precision past 2^53). */
+static int num_cmp(json_t *a, json_t *b)
+{
+    if (json_is_integer(a) && json_is_integer(b)) {
+        json_int_t x = json_integer_value(a), y = json_integer_value(b);
+        return (x > y) - (x < y);
+    }
+    double x = json_number_value(a), y = json_number_value(b);
+    return (x > y) - (x < y);
+}
+
 static void check_number(struct vstate *v, json_t *s, json_t *x, const char *path)
 {
     json_t *mn = json_object_get(s, "minimum"), *mx = json_object_get(s, "maximum");
-    double d = json_number_value(x);
     char lim[64], got[64];
 
-    if (json_is_number(mn) && d < json_number_value(mn))
+    if (json_is_number(mn) && num_cmp(x, mn) < 0)
         problem(v, path, "must be at least %s, got %s", shown(mn, lim, sizeof lim), shown(x, got, sizeof got));
-    if (json_is_number(mx) && d > json_number_value(mx))
+    if (json_is_number(mx) && num_cmp(x, mx) > 0)
         problem(v, path, "must be at most %s, got %s", shown(mx, lim, sizeof lim), shown(x, got, sizeof got));
 }
 
@@ -290,6 +308,7 @@ enum mcp_rc schema_validate(json_t *schema, json_t *instance, struct mcp_error *
     validate(&v, schema, instance, "", 0);
     if (v.n_problems == 0)
         return MCP_OK;
+    utf8_sanitize(v.msg);
     if (v.n_problems > MAX_PROBLEMS)
         return mcp_errf(err, MCP_EINVAL, "%s; and %d more problem%s", v.msg, v.n_problems - MAX_PROBLEMS,
                         v.n_problems - MAX_PROBLEMS == 1 ? "" : "s");
@@ -311,8 +330,45 @@ static int known(const char *k)
     return 0;
 }
 
+/* Every keyword's value must have the type the validator acts on; anything else would be a
+ * constraint silently ignored. */
+static const char *bad_value(json_t *s)
+{
+    static const char *const nonneg[] = {"minLength", "maxLength", "minItems", "maxItems", NULL};
+    json_t *v;
+    size_t i;
+
+    for (int k = 0; nonneg[k]; k++)
+        if ((v = json_object_get(s, nonneg[k])) != NULL && (!json_is_integer(v) || json_integer_value(v) < 0))
+            return nonneg[k];
+    if ((v = json_object_get(s, "minimum")) != NULL && !json_is_number(v))
+        return "minimum";
+    if ((v = json_object_get(s, "maximum")) != NULL && !json_is_number(v))
+        return "maximum";
+    if ((v = json_object_get(s, "uniqueItems")) != NULL && !json_is_boolean(v))
+        return "uniqueItems";
+    if ((v = json_object_get(s, "enum")) != NULL && (!json_is_array(v) || json_array_size(v) == 0))
+        return "enum";
+    if ((v = json_object_get(s, "properties")) != NULL && !json_is_object(v))
+        return "properties";
+    if ((v = json_object_get(s, "items")) != NULL && !json_is_object(v))
+        return "items";
+    if ((v = json_object_get(s, "additionalProperties")) != NULL && !json_is_boolean(v) && !json_is_object(v))
+        return "additionalProperties";
+    if ((v = json_object_get(s, "required")) != NULL) {
+        json_t *e;
+        if (!json_is_array(v))
+            return "required";
+        json_array_foreach(v, i, e)
+            if (!json_is_string(e))
+                return "required";
+    }
+    return NULL;
+}
+
 static enum mcp_rc portable(json_t *s, const char *where, const char *path, int depth, struct mcp_error *err)
 {
+    const char *bad;
     json_t *type = json_object_get(s, "type"), *val;
     const char *key;
     char cp[256];
@@ -330,6 +386,8 @@ static enum mcp_rc portable(json_t *s, const char *where, const char *path, int 
                                    strcmp(json_string_value(type), "number") == 0 ||
                                    strcmp(json_string_value(type), "boolean") == 0))
         return mcp_errf(err, MCP_EINVAL, "%s: %s: needs a single \"type\"", where, path);
+    if ((bad = bad_value(s)) != NULL)
+        return mcp_errf(err, MCP_EINVAL, "%s: %s: keyword \"%s\" has a value of the wrong type", where, path, bad);
     if (strcmp(json_string_value(type), "array") == 0 && json_object_get(s, "items") == NULL)
         return mcp_errf(err, MCP_EINVAL, "%s: %s: an array needs \"items\"", where, path);
     val = json_object_get(s, "pattern");
@@ -343,7 +401,8 @@ static enum mcp_rc portable(json_t *s, const char *where, const char *path, int 
     val = json_object_get(s, "items");
     if (val != NULL) {
         snprintf(cp, sizeof cp, "%s[]", path);
-        return portable(val, where, cp, depth + 1, err);
+        if (portable(val, where, cp, depth + 1, err) != MCP_OK)
+            return MCP_EINVAL;
     }
     val = json_object_get(s, "additionalProperties");
     if (json_is_object(val))

@@ -1,12 +1,196 @@
-/* confirm_session.c: the confirm_session tool. Not implemented yet: the session lifecycle (storage, keys,
- * summaries) lands with the lifecycle issue; until then it says so honestly. */
+/* confirm_session.c: finish a pending approval. A valid signature by the owner over exactly
+ * the stored typed data activates the session (idempotent); a bad one is refused and the
+ * request stays pending until its deadline; "reject" declines it and destroys the key. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db_audit.h"
+#include "db_sessions.h"
+#include "eth_hex.h"
+#include "eth_secp.h"
+#include "keys_store.h"
+#include "log.h"
+#include "policy_typed.h"
+#include "policy_words.h"
+#include "session_view.h"
+#include "tool_util.h"
 #include "tools_decl.h"
+
+static enum mcp_rc reply(struct tool_reply *out, const struct session_row *row, const char *status, char *text,
+                         struct mcp_error *err)
+{
+    char expires[24];
+
+    clock_format(expires, row->expires_at);
+    out->structured = json_pack("{s:s, s:s, s:s, s:s}", "sessionId", row->id, "status", status, "expiresAt", expires,
+                                "message", text ? text : "");
+    out->text = text;
+    if (out->structured == NULL || text == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    return MCP_OK;
+}
+
+/* One transaction: guarded state change, key shred if the session ends, audit entry. */
+static enum mcp_rc transition(struct db *db, const struct session_row *row, const char *to, int64_t now,
+                              const char *event, json_t *details, struct mcp_error *err)
+{
+    enum mcp_rc rc;
+
+    if (db_begin(db, err) != MCP_OK)
+        return err->rc;
+    if ((rc = db_session_transition(db, row->id, "pending", to, now, err)) == MCP_OK &&
+        (strcmp(to, "active") == 0 || (rc = keys_store_shred(db->h, row->id, NULL, err)) == MCP_OK) &&
+        (rc = db_audit_append(db, now, row->wallet, row->id, event, details, err)) == MCP_OK)
+        rc = db_commit(db, err);
+    db_rollback(db);
+    return rc;
+}
+
+static enum mcp_rc reject(struct db *db, struct session_row *row, int64_t now, struct tool_reply *out,
+                          struct mcp_error *err)
+{
+    char *text = NULL;
+
+    if (transition(db, row, "declined", now, "declined", NULL, err) != MCP_OK)
+        return err->rc;
+    keys_store_checkpoint(db->h, NULL); /* best effort: flush shredded bytes out of the WAL */
+    tool_appendf(&text, "No problem: the request was declined and its session key destroyed, so nothing can run "
+                 "on the wallet. The user can set up the automation again any time, or %s",
+                 "simply sign each trade themselves in their own wallet.");
+    return reply(out, row, "declined", text, err);
+}
+
+static void record_failure(struct db *db, const struct session_row *row, int64_t now, const char *why)
+{
+    json_t *d = json_pack("{s:s}", "reason", why);
+    struct mcp_error ignore;
+
+    /* best effort: a refused signature is worth recording, but failing to record it must not
+     * hide the refusal itself from the user */
+    if (db_begin(db, &ignore) == MCP_OK &&
+        db_audit_append(db, now, row->wallet, row->id, "signature_refused", d, &ignore) == MCP_OK &&
+        db_commit(db, &ignore) != MCP_OK)
+        log_warn("could not record a refused signature for %s: %s", row->id, ignore.msg);
+    db_rollback(db);
+    json_decref(d);
+}
+
+/* Check sig against the stored typed data and owner. Returns MCP_OK or MCP_ECRYPTO with words. */
+static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, int64_t now, struct mcp_error *err)
+{
+    uint8_t digest[32], sig[65], signer[20];
+    char who[43], owner[43], deadline[24];
+    json_error_t jerr;
+    json_t *typed = json_loads(row->typed_data, 0, &jerr);
+    enum mcp_rc rc = typed ? policy_typed_digest(digest, typed, err) : MCP_EINTERNAL;
+
+    json_decref(typed);
+    if (rc != MCP_OK || memcmp(digest, row->digest, 32) != 0)
+        return mcp_errf(err, MCP_EINTERNAL, "The stored approval request for %s is damaged (its digest no longer "
+                        "matches). Revoke it and request a new session.", row->id);
+    (void)now;
+    clock_format(deadline, row->approval_deadline);
+    if (eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err) != MCP_OK ||
+        eth_secp_recover(signer, digest, sig, err) != MCP_OK) {
+        mcp_err_prefix(err, "The signature is not valid");
+        return MCP_ECRYPTO;
+    }
+    eth_hex_encode(who, signer, 20);
+    if (strcmp(who, row->owner) != 0) {
+        tool_checksum(owner, row->owner);
+        tool_checksum(who, who);
+        return mcp_errf(err, MCP_ECRYPTO,
+                        "This signature does not approve session %s: it recovers to %s, not to the wallet owner %s. "
+                        "Either another account signed, or the typed data was changed before signing. Ask the user "
+                        "to sign the exact typed data from request_session_approval with %s. The request stays "
+                        "pending until %s.",
+                        row->id, who, owner, owner, deadline);
+    }
+    return MCP_OK;
+}
+
+static enum mcp_rc approve(struct db *db, struct session_row *row, const char *sig_hex, int64_t now,
+                           struct tool_reply *out, struct mcp_error *err)
+{
+    char *text = NULL, next[200];
+    sqlite3_stmt *st;
+
+    if (verify(row, sig_hex, now, err) != MCP_OK) {
+        record_failure(db, row, now, err->msg);
+        return err->rc;
+    }
+    if (db_begin(db, err) != MCP_OK)
+        return err->rc;
+    if (db_session_transition(db, row->id, "pending", "active", now, err) != MCP_OK ||
+        db_prepare(db, &st, "INSERT INTO approvals(session_id, signature, created_at) VALUES(?, ?, ?)", err) != MCP_OK)
+        goto fail;
+    sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sig_hex, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    if (db_step_done(db, st, "saving the approval", err) != MCP_OK ||
+        db_audit_append(db, now, row->wallet, row->id, "approved", NULL, err) != MCP_OK ||
+        db_commit(db, err) != MCP_OK)
+        goto fail;
+    session_view_next_step(next, sizeof next, row, now);
+    tool_appendf(&text, "Session %s is active. %s Say 'show my automations' to check on it or cancel it.", row->id,
+                 next);
+    return reply(out, row, "active", text, err);
+fail:
+    db_rollback(db);
+    return err->rc;
+}
+
+/* A session that is no longer pending: say where it stands, idempotently for "active". */
+static enum mcp_rc settled(struct session_row *row, const char *status, int reject_asked, struct tool_reply *out,
+                           struct mcp_error *err)
+{
+    char *text = NULL;
+
+    if (strcmp(status, "active") == 0 && !reject_asked) {
+        tool_appendf(&text, "Session %s is already active; nothing more to confirm.", row->id);
+        return reply(out, row, "active", text, err);
+    }
+    if (strcmp(status, "declined") == 0 && reject_asked) {
+        tool_appendf(&text, "Session %s was already declined; nothing more to do.", row->id);
+        return reply(out, row, "declined", text, err);
+    }
+    if (strcmp(status, "lapsed") == 0)
+        return mcp_errf(err, MCP_ECONFLICT, "The approval request %s lapsed: it was not signed within 15 minutes, "
+                        "and its key was destroyed. Call request_session_approval again to start over. %s", row->id,
+                        tool_manual_fallback);
+    return mcp_errf(err, MCP_ECONFLICT, "Session %s is %s, so it cannot be %s. Use list_automations to see the "
+                    "wallet's sessions, or request a new one.", row->id, status,
+                    reject_asked ? "declined" : "confirmed");
+}
 
 enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
 {
-    (void)ctx, (void)args, (void)out;
-    return mcp_errf(err, MCP_EUNSUPPORTED,
-                    "confirm_session is not available in this version of sessionkey-mcp yet: session approvals "
-                    "are still being built, so nothing was created or changed. Retry after upgrading, or have "
-                    "the user sign each transaction manually in their own wallet instead.");
+    const char *sid = json_string_value(json_object_get(args, "sessionId"));
+    const char *sig = json_string_value(json_object_get(args, "signature"));
+    const char *decision = json_string_value(json_object_get(args, "decision"));
+    int reject_asked = decision != NULL && strcmp(decision, "reject") == 0;
+    int64_t now = clock_now();
+    struct session_row row;
+    const char *status;
+    struct db *db;
+    enum mcp_rc rc;
+
+    if (!reject_asked && sig == NULL)
+        return mcp_errf(err, MCP_EINVAL, "confirm_session needs the user's signature (0x + 130 hex digits) of the "
+                        "typed data, or decision \"reject\" if the user declined.");
+    if (reject_asked && sig != NULL)
+        return mcp_errf(err, MCP_EINVAL, "Give either a signature or decision \"reject\", not both.");
+    if ((db = tool_db(ctx, err)) == NULL || db_session_get(db, &row, sid, err) != MCP_OK)
+        return err->rc;
+    status = db_session_status(&row, now);
+    if (strcmp(status, "pending") != 0)
+        rc = settled(&row, status, reject_asked, out, err);
+    else if (reject_asked)
+        rc = reject(db, &row, now, out, err);
+    else
+        rc = approve(db, &row, sig, now, out, err);
+    db_session_row_free(&row);
+    return rc;
 }

@@ -1,12 +1,96 @@
-/* list_automations.c: the list_automations tool. Not implemented yet: the session lifecycle (storage, keys,
- * summaries) lands with the lifecycle issue; until then it says so honestly. */
+/* list_automations.c: a wallet's sessions with what each may do (✓ lines rendered from the
+ * stored policy), when it expires, what it has spent and has left, and how to revoke it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db_sessions.h"
+#include "session_view.h"
+#include "tool_util.h"
 #include "tools_decl.h"
+
+static enum mcp_rc parse_cursor(int64_t *at, char id[SESSION_ID_MAX], json_t *args, struct mcp_error *err)
+{
+    const char *c = json_string_value(json_object_get(args, "cursor"));
+    long long v;
+    int used = 0;
+
+    *at = 0;
+    id[0] = '\0';
+    if (c == NULL)
+        return MCP_OK;
+    if (sscanf(c, "c:%lld:%39[a-z0-9_]%n", &v, id, &used) != 2 || c[used] != '\0' || v <= 0)
+        return mcp_errf(err, MCP_EINVAL, "cursor: \"%.40s\" is not a cursor this tool returned; pass nextCursor "
+                        "from the previous page, or omit it", c);
+    *at = v;
+    return MCP_OK;
+}
+
+static void render_one(char **text, json_t *s)
+{
+    size_t i;
+    json_t *line;
+    const char *label = json_string_value(json_object_get(s, "label"));
+    const char *feature = json_string_value(json_object_get(s, "feature"));
+
+    tool_appendf(text, "\n• %s%s%s%s — %s [%s]\n", label && label[0] ? label : "Session",
+                 feature && feature[0] ? " (" : "", feature && feature[0] ? feature : "",
+                 feature && feature[0] ? ")" : "", json_string_value(json_object_get(s, "expiresIn")),
+                 json_string_value(json_object_get(s, "sessionId")));
+    json_array_foreach(json_object_get(s, "can"), i, line)
+        tool_appendf(text, "  ✓ %s\n", json_string_value(line));
+    tool_appendf(text, "  Spent %s in %lld transaction%s; %s left.\n  To revoke: %s\n",
+                 json_string_value(json_object_get(s, "spent")),
+                 (long long)json_integer_value(json_object_get(s, "executed")),
+                 json_integer_value(json_object_get(s, "executed")) == 1 ? "" : "s",
+                 json_string_value(json_object_get(s, "remaining")),
+                 json_string_value(json_object_get(s, "howToRevoke")));
+}
 
 enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
 {
-    (void)ctx, (void)args, (void)out;
-    return mcp_errf(err, MCP_EUNSUPPORTED,
-                    "list_automations is not available in this version of sessionkey-mcp yet: session approvals "
-                    "are still being built, so nothing was created or changed. Retry after upgrading, or have "
-                    "the user sign each transaction manually in their own wallet instead.");
+    const char *filter = json_string_value(json_object_get(args, "status"));
+    int limit = (int)tool_int(args, "limit", 20), n = 0, more = 0;
+    struct session_row *rows = NULL;
+    char wallet[43], shown[43], cid[SESSION_ID_MAX];
+    json_t *list = json_array();
+    int64_t now = clock_now(), cat;
+    enum mcp_rc rc = MCP_OK;
+    struct db *db;
+
+    filter = filter ? filter : "live";
+    if (list == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    if (tool_address(wallet, args, "walletAddress", err) != MCP_OK || parse_cursor(&cat, cid, args, err) != MCP_OK ||
+        (db = tool_db(ctx, err)) == NULL ||
+        db_session_list(&rows, &n, &more, db, wallet, filter, now, cat, cid, limit, err) != MCP_OK) {
+        json_decref(list);
+        return err->rc;
+    }
+    tool_checksum(shown, wallet);
+    tool_appendf(&out->text, "%d %s session%s on %s:\n", n, strcmp(filter, "all") == 0 ? "" : filter,
+                 n == 1 ? "" : "s", shown);
+    for (int i = 0; i < n && rc == MCP_OK; i++) {
+        json_t *s = session_view_json(db, &rows[i], now, err);
+        if (s == NULL)
+            rc = err->rc;
+        else {
+            render_one(&out->text, s);
+            json_array_append_new(list, s);
+        }
+    }
+    out->structured = json_pack("{s:o}", "sessions", list);
+    if (rc == MCP_OK && more && n > 0) {
+        char cursor[80];
+        snprintf(cursor, sizeof cursor, "c:%lld:%s", (long long)rows[n - 1].created_at, rows[n - 1].id);
+        json_object_set_new(out->structured, "nextCursor", json_string(cursor));
+        tool_appendf(&out->text, "\nMore sessions: call again with cursor \"%s\".\n", cursor);
+    }
+    for (int i = 0; i < n; i++)
+        db_session_row_free(&rows[i]);
+    free(rows);
+    if (rc == MCP_OK && (out->structured == NULL || out->text == NULL))
+        rc = mcp_errf(err, MCP_ENOMEM, "out of memory");
+    return rc;
 }

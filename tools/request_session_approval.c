@@ -1,12 +1,255 @@
-/* request_session_approval.c: the request_session_approval tool. Not implemented yet: the session lifecycle (storage, keys,
- * summaries) lands with the lifecycle issue; until then it says so honestly. */
+/* request_session_approval.c: validate the requested permissions, create the session key,
+ * store a pending session and return the ✓/✗ summary plus the typed data to sign.
+ *
+ * Order matters: the arguments are checked before anything is written (cheap, no key made
+ * for a bad request); then ONE transaction checks for duplicates, creates and seals the key,
+ * stores the session and writes the audit entry. Any failure rolls all of it back, so no
+ * orphaned key or half-made session can remain. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_state.h"
+#include "chain_calls.h"
+#include "clock.h"
+#include "db_audit.h"
+#include "db_sessions.h"
+#include "eth_hex.h"
+#include "eth_keccak.h"
+#include "keys_store.h"
+#include "policy.h"
+#include "policy_summary.h"
+#include "policy_typed.h"
+#include "policy_words.h"
+#include "session_view.h"
+#include "testhook.h"
+#include "tool_util.h"
 #include "tools_decl.h"
 
-enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
+#define APPROVAL_WINDOW 900 /* a pending request lapses after 15 minutes */
+
+/* Everything produced for the request, owned until the result is built. */
+struct request {
+    struct policy p;
+    char balance_note[200]; /* what the balance check found, or why it did not run */
+    struct session_row row;
+    json_t *can, *cannot, *warnings, *typed;
+    char *summary;
+    char *policy_json, *typed_json;
+};
+
+static void request_free(struct request *r)
 {
-    (void)ctx, (void)args, (void)out;
-    return mcp_errf(err, MCP_EUNSUPPORTED,
-                    "request_session_approval is not available in this version of sessionkey-mcp yet: session approvals "
-                    "are still being built, so nothing was created or changed. Retry after upgrading, or have "
-                    "the user sign each transaction manually in their own wallet instead.");
+    json_decref(r->can);
+    json_decref(r->cannot);
+    json_decref(r->warnings);
+    json_decref(r->typed);
+    free(r->summary);
+    free(r->policy_json);
+    free(r->typed_json);
+}
+
+static enum mcp_rc duplicate_error(struct db *db, const struct request *r, int64_t now, struct mcp_error *err)
+{
+    struct session_row *rows = NULL;
+    char what[400] = "";
+    enum mcp_rc rc;
+    int n = 0;
+
+    rc = db_session_find_live(&rows, &n, db, r->row.wallet, r->row.feature, r->row.scope_key, now, err);
+    if (rc == MCP_OK && n > 0) {
+        session_view_one_line(what, sizeof what, &rows[0], now);
+        rc = mcp_errf(err, MCP_ECONFLICT,
+                      "This wallet already has a session for %s: %s. Nothing new was created. Either keep using "
+                      "it (nothing to do), or revoke it with revoke_session {\"sessionId\": \"%s\"} and then "
+                      "request the new one again.",
+                      r->row.feature[0] ? r->row.feature : "the same contract and functions", what, rows[0].id);
+    }
+    for (int i = 0; i < n; i++)
+        db_session_row_free(&rows[i]);
+    free(rows);
+    return rc;
+}
+
+/* With an RPC endpoint for the chain, the wallet must hold at least maxTotal of the spend
+ * token. Without one the check is skipped and the result says so. */
+static enum mcp_rc check_balance(struct tool_ctx *ctx, struct request *r, struct mcp_error *err)
+{
+    struct chain_client *cl = app_chain(ctx->cfg, r->p.chain_id, err);
+    char have[96], need[96], wallet[43];
+    struct eth_u256 bal;
+
+    if (cl == NULL && err->rc == MCP_ENOTFOUND) {
+        snprintf(r->balance_note, sizeof r->balance_note, "The wallet's %s balance was not checked: no RPC endpoint "
+                 "is configured for %s.", r->p.token_symbol, r->p.chain_name);
+        mcp_err_clear(err);
+        return MCP_OK;
+    }
+    if (cl == NULL)
+        return err->rc;
+    if (chain_erc20_balance(&bal, cl, r->p.spend_token, r->p.wallet, err) != MCP_OK)
+        return mcp_errf(err, err->rc, "Could not check the wallet's %s balance: %.300s. Nothing was created; retry "
+                        "in a moment. %s", r->p.token_symbol, err->msg, tool_manual_fallback);
+    session_view_amount(have, sizeof have, &r->p, &bal);
+    session_view_amount(need, sizeof need, &r->p, &r->p.max_total);
+    if (eth_u256_cmp(&bal, &r->p.max_total) < 0) {
+        eth_hex_encode(wallet, r->p.wallet, 20);
+        tool_checksum(wallet, wallet);
+        return mcp_errf(err, MCP_EPOLICY, "Insufficient balance: %s holds %s, but the session may spend up to %s. "
+                        "Nothing was created. Either fund the wallet with at least the difference, or ask for a "
+                        "lower maxTotal (at most %s).", wallet, have, need, have);
+    }
+    snprintf(r->balance_note, sizeof r->balance_note, "Balance checked: the wallet holds %s, enough for the %s limit.",
+             have, need);
+    return MCP_OK;
+}
+
+/* Fill the row's identity columns from the validated policy. */
+static void row_identity(struct request *r, int64_t now)
+{
+    char wallet[43], owner[43];
+
+    eth_hex_encode(wallet, r->p.wallet, 20);
+    eth_hex_encode(owner, r->p.owner, 20);
+    db_session_new_id(r->row.id);
+    snprintf(r->row.wallet, sizeof r->row.wallet, "%s", wallet);
+    snprintf(r->row.owner, sizeof r->row.owner, "%s", owner);
+    r->row.chain_id = r->p.chain_id;
+    snprintf(r->row.account_type, sizeof r->row.account_type, "session-approval");
+    snprintf(r->row.feature, sizeof r->row.feature, "%s", r->p.feature);
+    snprintf(r->row.label, sizeof r->row.label, "%s", r->p.label);
+    session_view_scope_key(r->row.scope_key, &r->p);
+    snprintf(r->row.status, sizeof r->row.status, "pending");
+    r->row.created_at = now;
+    r->row.approval_deadline = now + APPROVAL_WINDOW;
+    r->row.valid_after = r->p.valid_after;
+    r->row.expires_at = r->p.valid_until;
+}
+
+/* With the key made: render, build the typed data, and serialize what is stored. */
+static enum mcp_rc render(struct request *r, struct mcp_error *err)
+{
+    if (policy_summary(&r->can, &r->cannot, &r->warnings, &r->summary, &r->p, err) != MCP_OK)
+        return err->rc;
+    r->typed = policy_typed_data(&r->p, r->row.id, r->summary);
+    if (r->typed == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    if (policy_typed_digest(r->row.digest, r->typed, err) != MCP_OK)
+        return err->rc;
+    r->policy_json = policy_canonical(&r->p);
+    r->typed_json = json_dumps(r->typed, JSON_COMPACT);
+    if (r->policy_json == NULL || r->typed_json == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    r->row.policy = r->policy_json;
+    r->row.typed_data = r->typed_json;
+    return MCP_OK;
+}
+
+static json_t *audit_details(const struct request *r)
+{
+    char total[96], per_tx[96], target[43];
+
+    session_view_amount(total, sizeof total, &r->p, &r->p.max_total);
+    session_view_amount(per_tx, sizeof per_tx, &r->p, &r->p.max_per_tx);
+    eth_hex_encode(target, r->p.target, 20);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "chainId", (json_int_t)r->p.chain_id, "contract", target,
+                     "maxTotal", total, "maxPerTransaction", per_tx, "sessionKey", r->row.session_key, "expiresAt",
+                     (json_int_t)r->p.valid_until);
+}
+
+/* The one transaction: duplicate check, key, session row, audit entry. */
+static enum mcp_rc store(struct tool_ctx *ctx, struct db *db, struct request *r, int64_t now, struct mcp_error *err)
+{
+    struct keys_master *km = app_keys(ctx->cfg, err);
+    uint8_t addr[20];
+    json_t *details = NULL;
+    enum mcp_rc rc;
+
+    if (km == NULL || db_begin(db, err) != MCP_OK)
+        return err->rc;
+    if ((rc = duplicate_error(db, r, now, err)) != MCP_OK)
+        goto out;
+    if ((rc = keys_store_generate(addr, db->h, km, r->row.id, r->row.wallet, now, err)) != MCP_OK)
+        goto out;
+    if (testhook_fault("after_keygen")) {
+        rc = mcp_errf(err, MCP_EDB, "Storage failed right after the session key was created (test fault). "
+                      "Nothing was kept: the key and the request were rolled back.");
+        goto out;
+    }
+    memcpy(r->p.session_key, addr, 20);
+    eth_hex_encode(r->row.session_key, addr, 20);
+    if ((rc = render(r, err)) != MCP_OK || (rc = db_session_insert(db, &r->row, err)) != MCP_OK)
+        goto out;
+    details = audit_details(r);
+    if ((rc = db_audit_append(db, now, r->row.wallet, r->row.id, "requested", details, err)) != MCP_OK)
+        goto out;
+    rc = db_commit(db, err);
+out:
+    json_decref(details);
+    db_rollback(db);
+    return rc;
+}
+
+/* The text carries everything the agent needs even when the host shows it no
+ * structuredContent: the summary, what to do next, and the typed data itself. */
+static char *result_text(const struct request *r)
+{
+    char deadline[24], owner[43];
+    char *typed = json_dumps(r->typed, JSON_COMPACT), *text = NULL;
+
+    clock_format(deadline, r->row.approval_deadline);
+    tool_checksum(owner, r->row.owner);
+    if (typed != NULL)
+        tool_appendf(&text,
+                     "%s\n\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
+                     "Show the summary above to the user exactly as written. Then ask them to sign the typed data "
+                     "below with their wallet (eth_signTypedData_v4, signer %s) and call confirm_session with this "
+                     "sessionId and the signature. If they decline, call confirm_session with decision "
+                     "\"reject\".\n%s\n\nTyped data to sign:\n%s",
+                     r->summary, r->row.id, deadline, owner, r->balance_note, typed);
+    free(typed);
+    return text;
+}
+
+enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, struct tool_reply *out,
+                                          struct mcp_error *err)
+{
+    struct request r;
+    static const uint8_t no_key[20];
+    int64_t now = clock_now();
+    char expires[24], deadline[24], key[43];
+    enum mcp_rc rc;
+    struct db *db;
+
+    memset(&r, 0, sizeof r);
+    if (policy_from_request(&r.p, ctx->cfg, args, no_key, now, err) != MCP_OK ||
+        check_balance(ctx, &r, err) != MCP_OK)
+        return err->rc;
+    if ((db = tool_db(ctx, err)) == NULL)
+        return err->rc;
+    row_identity(&r, now);
+    if ((rc = store(ctx, db, &r, now, err)) != MCP_OK) {
+        if (rc == MCP_EDB)
+            mcp_err_prefix(err, "Could not create the session");
+        request_free(&r);
+        return rc;
+    }
+    clock_format(expires, r.row.expires_at);
+    clock_format(deadline, r.row.approval_deadline);
+    tool_checksum(key, r.row.session_key);
+    out->structured = json_pack("{s:s, s:s, s:{s:O, s:O, s:O}, s:O, s:s, s:s, s:s, s:s}", "sessionId", r.row.id,
+                                "status", "pending", "summary", "can", r.can, "cannot", r.cannot, "warnings",
+                                r.warnings, "typedData", r.typed, "digest", "", "sessionKeyAddress", key, "expiresAt",
+                                expires, "approvalDeadline", deadline);
+    if (out->structured != NULL) {
+        char digest[67];
+        eth_hex_encode(digest, r.row.digest, 32);
+        json_object_set_new(out->structured, "digest", json_string(digest));
+        json_object_set_new(out->structured, "summaryText", json_string(r.summary));
+    }
+    out->text = result_text(&r);
+    request_free(&r);
+    if (out->structured == NULL || out->text == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    return MCP_OK;
 }

@@ -1,12 +1,161 @@
-/* revoke_session.c: the revoke_session tool. Not implemented yet: the session lifecycle (storage, keys,
- * summaries) lands with the lifecycle issue; until then it says so honestly. */
+/* revoke_session.c: revoke by sessionId, or by wallet + feature/label ("cancel my TWAP").
+ * An ambiguous request lists the candidates instead of guessing. Revoking destroys the
+ * sealed key (crypto-shredding) in the same transaction that records the revocation;
+ * revoking again is not an error. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db_audit.h"
+#include "db_sessions.h"
+#include "keys_store.h"
+#include "session_view.h"
+#include "tool_util.h"
 #include "tools_decl.h"
+
+struct outcome {
+    json_t *revoked, *already, *candidates;
+    char *text;
+};
+
+/* "Stop-Loss" / "stop loss" / "stop_loss" all mean stop_loss; labels are matched as given. */
+static void feature_key(char *out, size_t size, const char *in)
+{
+    size_t i = 0;
+
+    for (; *in && i + 1 < size; in++)
+        out[i++] = (*in == '-' || *in == ' ') ? '_' : (char)tolower((unsigned char)*in);
+    out[i] = '\0';
+}
+
+static enum mcp_rc revoke_one(struct db *db, const struct session_row *r, const char *reason, int64_t now,
+                              struct mcp_error *err)
+{
+    json_t *d = json_pack("{s:s, s:s}", "reason", reason ? reason : "", "previousStatus", db_session_status(r, now));
+    enum mcp_rc rc;
+
+    if (db_begin(db, err) != MCP_OK) {
+        json_decref(d);
+        return err->rc;
+    }
+    if ((rc = db_session_transition(db, r->id, r->status, "revoked", now, err)) == MCP_OK &&
+        (rc = keys_store_shred(db->h, r->id, NULL, err)) == MCP_OK &&
+        (rc = db_audit_append(db, now, r->wallet, r->id, "revoked", d, err)) == MCP_OK)
+        rc = db_commit(db, err);
+    db_rollback(db);
+    json_decref(d);
+    if (rc == MCP_OK)
+        keys_store_checkpoint(db->h, NULL); /* best effort: the key's bytes leave the WAL too */
+    return rc;
+}
+
+/* Revoke r if it can still do anything; record it in o either way. */
+static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session_row *r, const char *reason,
+                          int64_t now, struct mcp_error *err)
+{
+    const char *st = db_session_status(r, now);
+
+    if (strcmp(r->status, "revoked") == 0) {
+        json_array_append_new(o->already, json_string(r->id));
+        tool_appendf(&o->text, "Session %s was already revoked; nothing more to do.\n", r->id);
+        return MCP_OK;
+    }
+    if (strcmp(r->status, "declined") == 0 || strcmp(st, "lapsed") == 0)
+        return mcp_errf(err, MCP_ECONFLICT, "Session %s is %s: it never became active and has no key left, so "
+                        "there is nothing to revoke.", r->id, st);
+    if (revoke_one(db, r, reason, now, err) != MCP_OK)
+        return err->rc;
+    json_array_append_new(o->revoked, json_string(r->id));
+    tool_appendf(&o->text, "Revoked %s. Its key is destroyed: it can never execute again.\n", r->id);
+    return MCP_OK;
+}
+
+static void list_candidates(struct outcome *o, struct session_row **rows, int n, int64_t now)
+{
+    tool_appendf(&o->text, "Several sessions match; which one should be revoked? Call revoke_session again with "
+                 "its sessionId:\n");
+    for (int i = 0; i < n; i++) {
+        char line[300];
+        session_view_one_line(line, sizeof line, rows[i], now);
+        tool_appendf(&o->text, "- %s\n", line);
+        json_array_append_new(o->candidates,
+                              json_pack("{s:s, s:s, s:s, s:s}", "sessionId", rows[i]->id, "label", rows[i]->label,
+                                        "feature", rows[i]->feature, "status", db_session_status(rows[i], now)));
+    }
+}
+
+/* By wallet (+ feature): revoke the single live match, list several, or explain none. */
+static enum mcp_rc by_feature(struct outcome *o, struct db *db, json_t *args, int64_t now, struct mcp_error *err)
+{
+    const char *feat = json_string_value(json_object_get(args, "feature"));
+    const char *reason = json_string_value(json_object_get(args, "reason"));
+    struct session_row *rows = NULL, *live[20], *revoked = NULL;
+    char wallet[43], key[81];
+    int n = 0, n_live = 0;
+    enum mcp_rc rc = MCP_OK;
+
+    /* the automation kinds match on the feature column, anything else as a label */
+    feature_key(key, sizeof key, feat ? feat : "");
+    if (strcmp(key, "twap") != 0 && strcmp(key, "stop_loss") != 0)
+        snprintf(key, sizeof key, "%s", feat ? feat : "");
+    if (tool_address(wallet, args, "walletAddress", err) != MCP_OK ||
+        db_session_match(&rows, &n, db, wallet, key, err) != MCP_OK)
+        return err->rc;
+    for (int i = 0; i < n; i++) {
+        if (db_session_is_live(&rows[i], now))
+            live[n_live++] = &rows[i];
+        else if (strcmp(rows[i].status, "revoked") == 0 && revoked == NULL)
+            revoked = &rows[i];
+    }
+    if (n_live == 1)
+        rc = settle(o, db, live[0], reason, now, err);
+    else if (n_live > 1)
+        list_candidates(o, live, n_live, now);
+    else if (revoked != NULL)
+        rc = settle(o, db, revoked, reason, now, err);
+    else
+        rc = mcp_errf(err, MCP_ENOTFOUND, "No live session on this wallet matches \"%.80s\". Call list_automations "
+                      "to see its sessions and revoke one by sessionId.", feat ? feat : "(any)");
+    for (int i = 0; i < n; i++)
+        db_session_row_free(&rows[i]);
+    free(rows);
+    return rc;
+}
 
 enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
 {
-    (void)ctx, (void)args, (void)out;
-    return mcp_errf(err, MCP_EUNSUPPORTED,
-                    "revoke_session is not available in this version of sessionkey-mcp yet: session approvals "
-                    "are still being built, so nothing was created or changed. Retry after upgrading, or have "
-                    "the user sign each transaction manually in their own wallet instead.");
+    const char *sid = json_string_value(json_object_get(args, "sessionId"));
+    struct outcome o = {json_array(), json_array(), json_array(), NULL};
+    int64_t now = clock_now();
+    struct session_row row;
+    enum mcp_rc rc;
+    struct db *db;
+
+    if (sid == NULL && json_object_get(args, "walletAddress") == NULL)
+        rc = mcp_errf(err, MCP_EINVAL, "Say which session to revoke: sessionId, or walletAddress with feature "
+                      "(\"twap\", \"stop_loss\" or the session's label).");
+    else if ((db = tool_db(ctx, err)) == NULL)
+        rc = err->rc;
+    else if (sid != NULL) {
+        if ((rc = db_session_get(db, &row, sid, err)) == MCP_OK) {
+            rc = settle(&o, db, &row, json_string_value(json_object_get(args, "reason")), now, err);
+            db_session_row_free(&row);
+        }
+    } else
+        rc = by_feature(&o, db, args, now, err);
+    if (rc == MCP_OK) {
+        out->structured = json_pack("{s:O, s:O, s:O, s:s}", "revoked", o.revoked, "alreadyRevoked", o.already,
+                                    "candidates", o.candidates, "message", o.text ? o.text : "");
+        out->text = o.text;
+        o.text = NULL;
+        if (out->structured == NULL || out->text == NULL)
+            rc = mcp_errf(err, MCP_ENOMEM, "out of memory");
+    }
+    json_decref(o.revoked);
+    json_decref(o.already);
+    json_decref(o.candidates);
+    free(o.text);
+    return rc;
 }

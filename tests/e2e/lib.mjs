@@ -120,10 +120,34 @@ export function readJson(rel) {
     return JSON.parse(readFileSync(path.join(REPO, rel), 'utf8'));
 }
 
-/* A fresh private data dir, removed after the test. */
+/* Registers fn to run when test t ends, in LIFO order (unlike several t.after hooks): what was
+ * set up last is torn down first, so processes die before their data dir is removed. Every
+ * function runs even if an earlier one throws; the first error is rethrown. */
+const deferred = new WeakMap();
+export function defer(t, fn) {
+    let stack = deferred.get(t);
+    if (!stack) {
+        stack = [];
+        deferred.set(t, stack);
+        t.after(async () => {
+            let first = null;
+            while (stack.length) {
+                try {
+                    await stack.pop()();
+                } catch (err) {
+                    first ??= err;
+                }
+            }
+            if (first) throw first;
+        });
+    }
+    stack.push(fn);
+}
+
+/* A fresh private data dir, removed after the test (after the processes that use it). */
 export function tempHome(t) {
     const dir = mkdtempSync(path.join(tmpdir(), 'skm-e2e-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    defer(t, () => rmSync(dir, { recursive: true, force: true }));
     return dir;
 }
 
@@ -152,7 +176,7 @@ export class RawServer {
             stdio: ['pipe', 'pipe', 'pipe'],
         });
         const srv = new RawServer(child, dir);
-        t.after(async () => {
+        defer(t, async () => {
             await srv.kill();
             if (srv.nonJson.length > 0)
                 throw new Error(`stdout carried non-JSON lines: ${JSON.stringify(srv.nonJson.slice(0, 3))}`);
@@ -178,8 +202,10 @@ export class RawServer {
             this.stderr += chunk.toString('utf8');
         });
         child.stdin.on('error', () => {}); // EPIPE after the server exits is expected in some tests
+        // 'close', not 'exit': it comes after stdout and stderr are drained, so a test that
+        // waits for the exit sees every byte the process wrote.
         this.exited = new Promise((resolve) => {
-            child.on('exit', (code, signal) => {
+            child.on('close', (code, signal) => {
                 this.exitInfo = { code, signal };
                 resolve(this.exitInfo);
                 this._wake();
@@ -340,7 +366,7 @@ export function runGroup(t, cmd, args, { env = {}, timeoutMs = 60000, input } = 
                 /* the group is gone */
             }
         };
-        t.after(killGroup);
+        defer(t, killGroup);
         const timer = setTimeout(() => {
             killGroup();
             if (!done) {

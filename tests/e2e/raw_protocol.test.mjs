@@ -18,6 +18,7 @@ import {
     VALID_ARGS,
     WALLET,
     assertCallResultForValidArgs,
+    defer,
     initializeParams,
     modernMeta,
     notAvailableText,
@@ -759,13 +760,13 @@ describe('lifecycle', () => {
         const fifo = path.join(dir, 'stdin.fifo');
         assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
         const fd = openSync(fifo, 'r+'); // keeps a writer open: the server never sees EOF
-        t.after(() => closeSync(fd));
+        defer(t, () => closeSync(fd));
         const sh = spawn('sh', ['-c', '"$0" <"$1" & echo $!; wait', BIN, fifo], {
             env: { ...process.env, SESSIONKEY_MCP_HOME: dir },
             stdio: ['ignore', 'pipe', 'pipe'],
             detached: true,
         });
-        t.after(() => {
+        defer(t, () => {
             try {
                 process.kill(-sh.pid, 'SIGKILL');
             } catch {

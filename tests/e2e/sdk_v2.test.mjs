@@ -16,6 +16,7 @@ import {
     VALID_ARGS,
     WALLET,
     assertCallResultForValidArgs,
+    defer,
     serverVersion,
     tempHome,
     toolListProblem,
@@ -41,7 +42,7 @@ async function connect(t, mode) {
     transport.stderr.on('data', (c) => (stderr += c));
     const options = mode === undefined ? {} : { versionNegotiation: { mode } };
     const client = new Client({ name: 'skm-e2e-v2', version: '0.0.0' }, options);
-    t.after(() => client.close());
+    defer(t, () => client.close());
     await client.connect(transport);
     return { client, transport, stderr: () => stderr };
 }

@@ -316,14 +316,13 @@ test('usage errors exit 2 with a JSON error', async () => {
 // ---------------------------------------------------------------------------------------------
 // Against the misbehaving endpoint
 
-test('an endpoint that never answers times out within the budget, without retrying', async () => {
+// The message names the budget that ended the call and the endpoint saw one request; the
+// test-level timeout only guards against a hang (no timing is asserted).
+test('an endpoint that never answers times out within the budget, without retrying', { timeout: 30000 }, async () => {
   const r = await cli(['chain-id', '--rpc', `31337=${fakeUrl}/hang`, '--timeout-ms', '800']);
   assert.equal(r.code, 1);
   assert.match(r.json.error, /^chain 31337 \(http:\/\/127\.0\.0\.1:\d+\/\.\.\.\): eth_chainId: timed out after 800 ms$/);
   assert.equal(hits.hang, 1);
-  // Loose bound, not a benchmark: the 800 ms budget must be what ended the call (the default
-  // budget is 5 s).
-  assert.ok(r.ms < 4000, `took ${r.ms} ms`);
 });
 
 test('garbage is reported as invalid JSON and not retried', async () => {

@@ -124,7 +124,9 @@ static void *writer_main(void *arg)
     while (off < w->len) {
         size_t n = w->chunk;
         if (n == 0) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
             n = 1 + (size_t)(x % w->max_chunk);
         }
         if (n > w->len - off)

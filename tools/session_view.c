@@ -1,0 +1,179 @@
+/* session_view.c: rendering of stored sessions (see session_view.h). Everything shown is
+ * derived from the stored policy and the ledger, never from what a model said. */
+#include "session_view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "eth_hex.h"
+#include "eth_keccak.h"
+#include "policy.h"
+#include "policy_summary.h"
+#include "policy_words.h"
+
+void session_view_amount(char *out, size_t size, const struct policy *p, const struct eth_u256 *v)
+{
+    policy_words_amount(out, size, v, p->token_decimals, p->token_symbol, p->token_usd);
+}
+
+static int cmp_sel(const void *a, const void *b)
+{
+    return memcmp(a, b, 4);
+}
+
+void session_view_scope_key(char out[67], const struct policy *p)
+{
+    uint8_t sels[POLICY_MAX_FUNCTIONS][4], h[32], id[8];
+    struct eth_keccak k;
+
+    for (size_t i = 0; i < p->n_functions; i++)
+        memcpy(sels[i], p->functions[i].selector, 4);
+    qsort(sels, p->n_functions, 4, cmp_sel);
+    for (int i = 0; i < 8; i++)
+        id[i] = (uint8_t)(p->chain_id >> (56 - 8 * i));
+    eth_keccak_init(&k);
+    eth_keccak_update(&k, id, 8);
+    eth_keccak_update(&k, p->target, 20);
+    eth_keccak_update(&k, sels, 4 * p->n_functions);
+    eth_keccak_final(&k, h);
+    eth_hex_encode(out, h, 32);
+}
+
+static int load_policy(struct policy *p, const struct session_row *r)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(r->policy, 0, &jerr);
+    int ok = j != NULL && policy_from_json(p, j, NULL) == MCP_OK;
+
+    json_decref(j);
+    return ok;
+}
+
+static void time_words(char *out, size_t size, const struct session_row *r, int64_t now)
+{
+    const char *st = db_session_status(r, now);
+    char left[64];
+
+    if (strcmp(st, "active") == 0) {
+        policy_words_time_left(left, sizeof left, r->expires_at, now);
+        snprintf(out, size, "expires %s", left);
+    } else if (strcmp(st, "pending") == 0) {
+        policy_words_time_left(left, sizeof left, r->approval_deadline, now);
+        snprintf(out, size, "waiting for a signature, lapses %s", left);
+    } else {
+        snprintf(out, size, "%s", st);
+    }
+}
+
+void session_view_one_line(char *out, size_t size, const struct session_row *r, int64_t now)
+{
+    const char *st = db_session_status(r, now);
+    char when[96];
+
+    time_words(when, sizeof when, r, now);
+    if (r->label[0])
+        snprintf(out, size, "%s \"%s\" (%s, %s)", r->id, r->label, st, when);
+    else
+        snprintf(out, size, "%s (%s, %s)", r->id, st, when);
+}
+
+void session_view_next_step(char *out, size_t size, const struct session_row *r, int64_t now)
+{
+    struct policy p;
+    char per_tx[96], total[96], rate[96] = "", until[24], left[64];
+
+    if (!load_policy(&p, r)) {
+        snprintf(out, size, "It may act within the approved limits until it expires.");
+        return;
+    }
+    session_view_amount(per_tx, sizeof per_tx, &p, &p.max_per_tx);
+    session_view_amount(total, sizeof total, &p, &p.max_total);
+    if (policy_has_rate_limit(&p)) {
+        char words[80];
+        policy_words_rate(words, sizeof words, p.rate_count, p.rate_period,
+                          policy_all_swaps(&p) ? "trade" : "transaction");
+        snprintf(rate, sizeof rate, ", at most %s", words);
+    }
+    clock_format(until, r->expires_at);
+    policy_words_time_left(left, sizeof left, r->expires_at, now);
+    snprintf(out, size, "The backend may now make transactions of up to %s each%s, %s in total, until %s (%s).",
+             per_tx, rate, total, until, left);
+}
+
+enum mcp_rc session_view_spend(struct session_spend *out, struct db *db, const char *session_id,
+                               struct mcp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (db_prepare(db, &st, "SELECT amount, state FROM ledger WHERE session_id = ? AND state <> 'released'", err) !=
+        MCP_OK)
+        return MCP_EDB;
+    sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct eth_u256 v;
+        int committed = strcmp((const char *)sqlite3_column_text(st, 1), "committed") == 0;
+        if (eth_u256_from_dec(&v, (const char *)sqlite3_column_text(st, 0), "ledger amount", err) != MCP_OK) {
+            sqlite3_finalize(st);
+            return MCP_EDB;
+        }
+        eth_u256_add(committed ? &out->spent : &out->reserved, committed ? &out->spent : &out->reserved, &v);
+        out->executed += committed;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? MCP_OK : db_fail(db, rc, "reading the spend ledger", err);
+}
+
+static json_t *figures(json_t *o, const struct policy *p, const struct session_spend *s)
+{
+    struct eth_u256 used, left = {{0}};
+    char spent[96], remaining[96];
+
+    eth_u256_add(&used, &s->spent, &s->reserved);
+    if (eth_u256_cmp(&used, &p->max_total) < 0)
+        eth_u256_sub(&left, &p->max_total, &used);
+    session_view_amount(spent, sizeof spent, p, &s->spent);
+    session_view_amount(remaining, sizeof remaining, p, &left);
+    json_object_set_new(o, "spent", json_string(spent));
+    json_object_set_new(o, "remaining", json_string(remaining));
+    json_object_set_new(o, "executed", json_integer(s->executed));
+    return o;
+}
+
+json_t *session_view_json(struct db *db, const struct session_row *r, int64_t now, struct mcp_error *err)
+{
+    json_t *can = NULL, *cannot = NULL, *warnings = NULL, *o;
+    struct session_spend spend;
+    char expires[24], when[96], how[160];
+    char *text = NULL;
+    struct policy p;
+
+    if (!load_policy(&p, r)) {
+        mcp_errf(err, MCP_EINTERNAL, "the stored policy of %s cannot be read", r->id);
+        return NULL;
+    }
+    if (policy_summary(&can, &cannot, &warnings, &text, &p, err) != MCP_OK ||
+        session_view_spend(&spend, db, r->id, err) != MCP_OK) {
+        json_decref(can);
+        json_decref(cannot);
+        json_decref(warnings);
+        free(text);
+        return NULL;
+    }
+    free(text);
+    json_decref(warnings);
+    clock_format(expires, r->expires_at);
+    time_words(when, sizeof when, r, now);
+    snprintf(how, sizeof how, "revoke_session {\"sessionId\": \"%s\"}", r->id);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s}", "sessionId", r->id, "label", r->label,
+                  "feature", r->feature, "status", db_session_status(r, now), "chainId", (json_int_t)r->chain_id,
+                  "can", can, "cannot", cannot, "expiresAt", expires, "expiresIn", when, "howToRevoke", how);
+    if (o == NULL) {
+        mcp_errf(err, MCP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return figures(o, &p, &spend);
+}
