@@ -176,7 +176,7 @@ static enum mcp_rc collect(struct session_row **rows, int *n, int cap, sqlite3_s
                            struct mcp_error *err)
 {
     struct session_row *a = calloc((size_t)cap + 1, sizeof *a);
-    int rc;
+    int rc = SQLITE_DONE;
 
     *rows = NULL;
     *n = 0;
@@ -184,9 +184,13 @@ static enum mcp_rc collect(struct session_row **rows, int *n, int cap, sqlite3_s
         sqlite3_finalize(st);
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
     }
-    while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        read_row(&a[(*n)++], st);
-    if (*n == cap)
+    while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!read_row(&a[(*n)++], st)) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    if (*n == cap && rc == SQLITE_ROW)
         rc = SQLITE_DONE;
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
