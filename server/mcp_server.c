@@ -52,15 +52,22 @@ typedef json_t *(*method_fn)(struct mcp_server *s, struct req *r, struct fail *f
 
 static json_t *fail_with(struct fail *f, int code, const char *fmt, ...) SKM_PRINTF(3, 4);
 
+static void vfail(struct fail *f, int code, const char *fmt, va_list ap) SKM_PRINTF(3, 0);
+
+static void vfail(struct fail *f, int code, const char *fmt, va_list ap)
+{
+    f->code = code;
+    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    utf8_sanitize(f->msg);
+}
+
 static json_t *fail_with(struct fail *f, int code, const char *fmt, ...)
 {
     va_list ap;
 
-    f->code = code;
     va_start(ap, fmt);
-    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    vfail(f, code, fmt, ap);
     va_end(ap);
-    utf8_sanitize(f->msg);
     return NULL;
 }
 
@@ -283,6 +290,19 @@ static int has_modern_meta(json_t *params)
     return json_object_get(json_object_get(params, "_meta"), META_VERSION) != NULL;
 }
 
+/* fail_with for functions that return a method: fills f, returns NULL. */
+static const struct method *refuse(struct fail *f, int code, const char *fmt, ...) SKM_PRINTF(3, 4);
+
+static const struct method *refuse(struct fail *f, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfail(f, code, fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
 /* Decide era and version for a request; NULL method pointer with f filled when refused. */
 static const struct method *gate(struct mcp_server *s, const char *name, struct req *r, struct fail *f)
 {
@@ -299,27 +319,25 @@ static const struct method *gate(struct mcp_server *s, const char *name, struct 
         r->modern = 1;
         r->version = mcp_modern_version;
         if (is_init)
-            return fail_with(f, RPC_INVALID_REQUEST,
+            return refuse(f, RPC_INVALID_REQUEST,
                              "This connection already uses protocol %s, which has no initialize; start a new "
-                             "server process to use %s or older", mcp_modern_version, mcp_legacy_versions[0]),
-                   NULL;
+                             "server process to use %s or older", mcp_modern_version, mcp_legacy_versions[0]);
         if (strcmp(name, "server/discover") != 0 && !modern_envelope_ok(r->params, f))
             return NULL;
         if (m == NULL || !(m->flags & M_MODERN))
-            return fail_with(f, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", name), NULL;
+            return refuse(f, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", name);
         return m;
     }
     r->version = s->version[0] ? s->version : mcp_legacy_versions[0];
     if (m == NULL || !(m->flags & M_LEGACY))
-        return fail_with(f, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", name), NULL;
+        return refuse(f, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", name);
     if (is_init && s->initialized)
-        return fail_with(f, RPC_INVALID_REQUEST, "initialize was already received on this connection"), NULL;
+        return refuse(f, RPC_INVALID_REQUEST, "initialize was already received on this connection");
     if (!is_init && !is_open && !s->initialized)
-        return fail_with(f, RPC_INVALID_REQUEST,
+        return refuse(f, RPC_INVALID_REQUEST,
                          "Server not initialized: send initialize first (protocol %s or older), or put "
                          "params._meta[\"%s\"] = \"%s\" on every request", mcp_legacy_versions[0], META_VERSION,
-                         mcp_modern_version),
-               NULL;
+                         mcp_modern_version);
     return m;
 }
 
