@@ -56,8 +56,10 @@ static void walk(const char *dir, int *passed, int *failed)
             walk(path, passed, failed);
         else if (run_file(path) == 0)
             (*passed)++;
-        else
-            (*failed)++, fprintf(stderr, "cannot read %s\n", path);
+        else {
+            (*failed)++;
+            fprintf(stderr, "cannot read %s\n", path);
+        }
     }
     closedir(d);
 }
