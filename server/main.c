@@ -77,9 +77,13 @@ static int serve(struct skm_config *cfg)
     sigset_t waitmask;
     int exit_code = 0;
 
+    pid_t parent = getppid();
+
     setup_signals(&waitmask);
-    prctl(PR_SET_PDEATHSIG, SIGTERM); /* exit with the client even if it never closes stdin */
-    if (getppid() == 1)
+    /* Exit with the client even if it never closes stdin. The parent may legitimately be
+     * PID 1 (a container's init); only a CHANGE of parent means it died before prctl. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
         return 0;
     mcp_server_init(&srv, cfg, send_msg, NULL);
     io_reader_init(&rd, STDIN_FILENO, cfg->max_line);

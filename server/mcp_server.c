@@ -322,10 +322,10 @@ static const struct method *gate(struct mcp_server *s, const char *name, struct 
             return refuse(f, RPC_INVALID_REQUEST,
                              "This connection already uses protocol %s, which has no initialize; start a new "
                              "server process to use %s or older", mcp_modern_version, mcp_legacy_versions[0]);
-        if (strcmp(name, "server/discover") != 0 && !modern_envelope_ok(r->params, f))
-            return NULL;
         if (m == NULL || !(m->flags & M_MODERN))
             return refuse(f, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", name);
+        if (strcmp(name, "server/discover") != 0 && !modern_envelope_ok(r->params, f))
+            return NULL;
         return m;
     }
     r->version = s->version[0] ? s->version : mcp_legacy_versions[0];
@@ -450,6 +450,9 @@ json_t *mcp_handle_line(struct mcp_server *s, const char *line, size_t len)
     if (len == 0)
         return NULL; /* empty lines are ignored */
     msg = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (msg == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
+        return rpc_error_new(NULL, RPC_INVALID_REQUEST, "Invalid request: a number is too large (ids must be "
+                             "strings or integers that fit in 64 bits)", NULL);
     if (msg == NULL) {
         snprintf(why, sizeof why, "Parse error: %s at character %d", jerr.text, jerr.position);
         return rpc_error_new(NULL, RPC_PARSE_ERROR, why, NULL);

@@ -268,7 +268,7 @@ static void check_enum(struct vstate *v, json_t *en, json_t *x, const char *path
             break;
         used += (size_t)n;
     }
-    problem(v, path, "expected one of %s; got %s", list, shown(x, buf, sizeof buf));
+    problem(v, path, "expected one of %s, got %s", list, shown(x, buf, sizeof buf));
 }
 
 static void validate(struct vstate *v, json_t *s, json_t *x, const char *path, int depth)

@@ -147,10 +147,10 @@ TEST(cfg_data_dir_option)
     CHECK_EQ_INT(PARSE(&cfg, NULL, "--data-dir"), CFG_EXIT_USAGE); /* value missing */
 }
 
-/* BUG: an empty --data-dir is accepted. cfg_ensure_data_dir then scans its path buffer from
- * path + 1, past the terminating NUL, through uninitialized stack bytes (undefined
+/* Regression: an empty --data-dir was accepted. cfg_ensure_data_dir then scans its path buffer
+ * from path + 1, past the terminating NUL, through uninitialized stack bytes (undefined
  * behaviour), and every "<data_dir>/<file>" path the server builds becomes "/<file>" in the
- * filesystem root. An empty value must be a usage error. */
+ * filesystem root. An empty value is a usage error. */
 TEST(cfg_empty_data_dir_value_refused)
 {
     struct skm_config cfg;

@@ -459,10 +459,10 @@ TEST(io_max_line_boundary_across_reads)
     CHECK(cap <= 2 * (max + IO_CHUNK_BYTES));
 }
 
-/* BUG: an oversized line that is the last thing before EOF (no newline) vanishes: the reader
- * returns IO_EOF without ever reporting IO_TOO_LONG, so the client's last request gets no
- * answer at all. A final unterminated line that fits is returned as IO_LINE; one that does not
- * fit must be reported as IO_TOO_LONG before IO_EOF. */
+/* Regression: an oversized line that is the last thing before EOF (no newline) used to vanish
+ * (IO_EOF without IO_TOO_LONG), so the client's last request got no answer at all. A final
+ * unterminated line that fits is returned as IO_LINE; one that does not fit is reported as
+ * IO_TOO_LONG before IO_EOF. */
 TEST(io_too_long_last_line_without_newline_reported)
 {
     char in[200];

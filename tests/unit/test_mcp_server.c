@@ -353,11 +353,11 @@ TEST(mcp_discover_before_initialize_does_not_pin)
     CHECK_EQ_INT(s.era, MCP_ERA_LEGACY);
 }
 
-/* BUG: server/discover before the era is pinned is answered through the legacy path, so the
- * result lacks resultType ("complete") and _meta["io.modelcontextprotocol/serverInfo"], both
+/* Regression: server/discover before the era is pinned went through the legacy path, so the
+ * result lacked resultType ("complete") and _meta["io.modelcontextprotocol/serverInfo"], both
  * required of a 2026-07-28 DiscoverResult (mcp-spec.md section 6). server/discover only exists
- * in 2026-07-28, and dual-era clients send it first as their probe, so its result should
- * always carry the modern decorations. */
+ * in 2026-07-28 and dual-era clients send it first as their probe, so its result always
+ * carries the modern decorations. */
 TEST(mcp_discover_before_initialize_is_a_complete_modern_result)
 {
     struct mcp_server s;
@@ -1028,10 +1028,10 @@ TEST(mcp_tools_call_invalid_arguments_2024_11_05)
     json_decref(r);
 }
 
-/* BUG: a long non-ASCII argument value makes the validator's message invalid UTF-8 (cut at a
- * byte count, see schema_message_cut_keeps_utf8_valid); building the isError text then fails
- * and the client gets -32603 "Internal error: out of memory" instead of a result that tells
- * the model what to fix. */
+/* Regression: a long non-ASCII argument value made the validator's message invalid UTF-8 (cut
+ * at a byte count, see schema_message_cut_keeps_utf8_valid); building the isError text failed
+ * and the client got -32603 "Internal error: out of memory" instead of a result that tells the
+ * model what to fix. */
 TEST(mcp_tools_call_invalid_non_ascii_argument_is_error_result)
 {
     char params[512];
@@ -1056,10 +1056,10 @@ TEST(mcp_tools_call_invalid_non_ascii_argument_is_error_result)
     CHECK(named);
 }
 
-/* BUG: "Method not found: %.100s" cuts a long method name at 100 BYTES; with multi-byte
- * characters the message is invalid UTF-8, rpc_error_new fails, and mcp_handle_line returns
- * NULL: the request is never answered and the client waits for its timeout. The same cut is
- * in "Unknown tool: %.100s" and "Unsupported protocol version %.40s". */
+/* Regression: "Method not found: %.100s" cuts a long method name at 100 BYTES; with multi-byte
+ * characters the message was invalid UTF-8, rpc_error_new failed, and mcp_handle_line returned
+ * NULL: the request was never answered and the client waited for its timeout. The same cut is
+ * in "Unknown tool: %.100s" and "Unsupported protocol version %.40s" (the next two tests). */
 TEST(mcp_unknown_long_non_ascii_method_still_answered)
 {
     char line[512];

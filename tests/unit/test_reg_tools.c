@@ -287,7 +287,7 @@ TEST(reg_call_validation_uses_the_input_schema)
     r = reg_call(t, &ctx, args, REG_GEN_2025_06);
     CHECK(json_is_true(json_object_get(r, "isError")));
     CHECK(strncmp(first_text(r), "Invalid arguments for list_automations: status: expected one of \"", 65) == 0);
-    CHECK_CONTAINS(first_text(r), "; got \"everything\"; limit: must be at most ");
+    CHECK_CONTAINS(first_text(r), ", got \"everything\"; limit: must be at most ");
     CHECK_CONTAINS(first_text(r), ", got 101");
     json_decref(r);
     json_decref(args);

@@ -2,8 +2,8 @@
  * gate for our own schemas (schema_check_portable). Messages are compared exactly: they are
  * what a model reads to fix its arguments.
  *
- * Schemas that carry a "pattern" are kept alive for the whole run (g_keep): the validator
- * caches compiled patterns by the schema's string pointer (see the stale-cache test below). */
+ * Test schemas are kept alive for the whole run (g_keep) so that their pointers stay unique;
+ * the validator's pattern cache must not depend on that (see the stale-cache test below). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,10 +292,10 @@ TEST(schema_enum_lists_values)
 
     CHECK(cs != NULL);
     CHECK_EQ_INT(run(cs, "{\"sessionId\":\"s\",\"decision\":\"maybe\"}", msg, sizeof msg), MCP_EINVAL);
-    CHECK_STR(msg, "decision: expected one of \"approve\", \"reject\"; got \"maybe\"");
+    CHECK_STR(msg, "decision: expected one of \"approve\", \"reject\", got \"maybe\"");
     CHECK_EQ_INT(run(cs, "{\"sessionId\":\"s\",\"decision\":\"reject\"}", msg, sizeof msg), MCP_OK);
     CHECK_EQ_INT(run(num, "3", msg, sizeof msg), MCP_EINVAL);
-    CHECK_STR(msg, "arguments: expected one of 1, 2.5, \"x\", null, true; got 3");
+    CHECK_STR(msg, "arguments: expected one of 1, 2.5, \"x\", null, true, got 3");
     CHECK_EQ_INT(run(num, "null", msg, sizeof msg), MCP_OK);
     CHECK_EQ_INT(run(num, "2.5", msg, sizeof msg), MCP_OK);
 }
@@ -442,9 +442,9 @@ TEST(schema_deep_nesting_bounded)
     CHECK_CONTAINS(msg, "is nested too deeply");
 }
 
-/* BUG: the "given value" in a message is cut at a byte count (45 bytes of its JSON), which can
- * split a multi-byte character. The message then is not valid UTF-8: jansson refuses to put it
- * in a JSON string, so the isError result (or error response) cannot be built at all. */
+/* Regression: the "given value" in a message is cut at a byte count (45 bytes of its JSON),
+ * which can split a multi-byte character. An invalid UTF-8 message cannot be put in a JSON
+ * string, so the isError result (or error response) could not be built at all. */
 TEST(schema_message_cut_keeps_utf8_valid)
 {
     char inst[256], msg[1024];
@@ -465,7 +465,7 @@ TEST(schema_message_cut_keeps_utf8_valid)
     CHECK(utf8_ok(msg));
 }
 
-/* BUG (same family): the whole message is cut at a byte count (MCP_ERR_MSG_MAX) in
+/* Regression (same family): the whole message is cut at a byte count (MCP_ERR_MSG_MAX) in
  * problem()/mcp_errf, which can split a multi-byte character taken from a description. */
 TEST(schema_long_message_truncation_keeps_utf8_valid)
 {
@@ -489,9 +489,9 @@ TEST(schema_long_message_truncation_keeps_utf8_valid)
     CHECK(utf8_ok(msg));
 }
 
-/* BUG: minimum/maximum are compared as doubles, so integers beyond 2^53 are rounded before
- * the comparison: 9007199254740993 is accepted under "maximum": 9007199254740992. Integer
- * instance against integer bound must compare as integers. */
+/* Regression: minimum/maximum were compared as doubles, so integers beyond 2^53 were rounded
+ * first and 9007199254740993 passed "maximum": 9007199254740992. Integer instance against
+ * integer bound must compare as integers. */
 TEST(schema_integer_bounds_exact_beyond_2_53)
 {
     char msg[1024];
@@ -503,24 +503,13 @@ TEST(schema_integer_bounds_exact_beyond_2_53)
     CHECK_EQ_INT(run(s, "-9007199254740993", msg, sizeof msg), MCP_EINVAL);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SKM_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SKM_TEST_ASAN 1
-#endif
-#endif
-
-/* BUG: the compiled-pattern cache in schema_check.c keys entries by the schema's string
- * POINTER and never owns it. Once a schema is freed, a new pattern string allocated at the
- * same address is matched by pointer and gets the OLD compiled regex (and the strcmp on the
- * freed string is a use-after-free; under ASan this test is skipped because it would abort the
- * run). reg_unload() + reg_load() hits the same problem. */
+/* Regression: the compiled-pattern cache keyed entries by the schema's string POINTER without
+ * owning the text. Once a schema was freed, a new pattern allocated at the same address got the
+ * OLD compiled regex (and the strcmp on the freed text was a use-after-free under ASan). Each
+ * round frees its schema; the next round's pattern has the same length (same allocation size)
+ * and different content. */
 TEST(schema_pattern_cache_survives_freed_schemas)
 {
-#ifdef SKM_TEST_ASAN
-    printf("    (skipped under ASan: the bug is a use-after-free that aborts the run)\n");
-#else
     char pat[200], val[64], msg[1024];
 
     for (int i = 0; i < 6; i++) {
@@ -535,7 +524,6 @@ TEST(schema_pattern_cache_survives_freed_schemas)
             test_fail(__FILE__, __LINE__, "round %d: %s refused by %s: %s", i, val, pat, msg);
         CHECK_EQ_INT(rc, MCP_OK);
     }
-#endif
 }
 
 /* ---- schema_check_portable ---- */
@@ -650,9 +638,9 @@ TEST(schema_portable_accepts_the_subset)
     CHECK_STR(msg, "");
 }
 
-/* BUG: portable() returns right after checking "items", so an "additionalProperties" schema
- * next to "items" is never checked: "format" below passes the gate and schema_validate then
- * ignores it silently, which the header promises cannot happen. */
+/* Regression: portable() returned right after checking "items", so an "additionalProperties"
+ * schema next to "items" was never checked: "format" below passed the gate and schema_validate
+ * then ignored it silently, which the header promises cannot happen. */
 TEST(schema_portable_checks_additional_properties_next_to_items)
 {
     CHECK_NOT_PORTABLE("{\"type\":\"object\",\"items\":{\"type\":\"string\"},"
@@ -660,11 +648,11 @@ TEST(schema_portable_checks_additional_properties_next_to_items)
                        "t.json: (root): keyword \"format\" is not supported");
 }
 
-/* BUG: keyword VALUES are not checked. schema_validate only applies minLength/maxLength/
- * minItems/maxItems when they are integers, minimum/maximum when numbers, uniqueItems when
- * true, enum when an array, required when an array of strings, properties when an object;
- * anything else is ignored silently, so {"maxLength":"80"} or {"maximum":"10"} constrain
- * nothing. The portability gate must refuse such values. */
+/* Regression: keyword VALUES were not checked. schema_validate only applies minLength/
+ * maxLength/minItems/maxItems when they are integers, minimum/maximum when numbers, uniqueItems
+ * when true, enum when an array, required when an array of strings, properties when an object;
+ * anything else would be ignored silently ({"maxLength":"80"} constrains nothing). The
+ * portability gate refuses such values. */
 TEST(schema_portable_refuses_mistyped_keyword_values)
 {
     static const char *const cases[] = {
