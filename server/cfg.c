@@ -66,6 +66,12 @@ static void default_data_dir(struct skm_config *cfg)
         snprintf(cfg->data_dir, sizeof cfg->data_dir, ".sessionkey-mcp");
 }
 
+static int file_type_error(const struct skm_config *cfg, const char *key, const char *want)
+{
+    fprintf(stderr, "sessionkey-mcp: config file %s: \"%s\" must be %s\n", cfg->config_file, key, want);
+    return 0;
+}
+
 /* Config file values apply only where neither the command line nor the environment spoke. */
 static int load_file(struct skm_config *cfg, int dir_given, int level_given, int line_given)
 {
@@ -79,18 +85,27 @@ static int load_file(struct skm_config *cfg, int dir_given, int level_given, int
         return 0;
     }
     v = json_object_get(cfg->file, "dataDir");
-    if (!dir_given && json_is_string(v))
+    if (v != NULL && (!json_is_string(v) || json_string_length(v) == 0))
+        return file_type_error(cfg, "dataDir", "a non-empty string (a directory path)");
+    if (!dir_given && v != NULL)
         snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", json_string_value(v));
     v = json_object_get(cfg->file, "logLevel");
-    if (!level_given && json_is_string(v) && !set_level(cfg, json_string_value(v)))
+    if (v != NULL && !json_is_string(v))
+        return file_type_error(cfg, "logLevel", "a string: debug, info, notice, warning, error or off");
+    if (!level_given && v != NULL && !set_level(cfg, json_string_value(v)))
         return 0;
     v = json_object_get(cfg->file, "maxLineBytes");
-    if (!line_given && json_is_integer(v)) {
+    if (v != NULL && !json_is_integer(v))
+        return file_type_error(cfg, "maxLineBytes", "an integer number of bytes");
+    if (!line_given && v != NULL) {
         char num[32];
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         if (!set_max_line(cfg, num))
             return 0;
     }
+    v = json_object_get(cfg->file, "rpc");
+    if (v != NULL && !json_is_object(v))
+        return file_type_error(cfg, "rpc", "an object mapping chain ids to URLs");
     return 1;
 }
 
@@ -184,6 +199,8 @@ enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *
     struct stat st;
 
     snprintf(path, sizeof path, "%s", cfg->data_dir);
+    if (path[0] == '\0')
+        return mcp_errf(err, MCP_EIO, "the data directory is empty: pass --data-dir DIR or set SESSIONKEY_MCP_HOME");
     for (char *p = path + 1; *p; p++) {
         if (*p != '/')
             continue;

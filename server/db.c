@@ -27,6 +27,7 @@ static const char schema_v1[] =
     " feature TEXT NOT NULL,"           /* twap, stop_loss, a label, or '' */
     " label TEXT NOT NULL,"
     " scope_key TEXT NOT NULL,"         /* hash of chain, contract and function set: duplicate detection */
+    " schedule TEXT NOT NULL,"          /* an automation's schedule in words, or '' */
     " policy TEXT NOT NULL,"            /* canonical JSON: the single source of truth */
     " session_key TEXT NOT NULL,"       /* the session key's address */
     " status TEXT NOT NULL CHECK(status IN ('pending','active','declined','lapsed','revoked')),"

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #define COLS "id, wallet, owner, chain_id, account_type, feature, label, scope_key, session_key, status, " \
-             "created_at, approval_deadline, valid_after, expires_at, approved_at, ended_at, digest, policy, typed_data"
+             "created_at, approval_deadline, valid_after, expires_at, approved_at, ended_at, digest, policy, typed_data, " \
+             "schedule"
 
 /* Live = pending before the deadline, or active before expiry (expressed once, in SQL). */
 #define LIVE_SQL "((status = 'pending' AND approval_deadline > :now) OR (status = 'active' AND expires_at > :now))"
@@ -84,6 +85,7 @@ static int read_row(struct session_row *r, sqlite3_stmt *st)
         memcpy(r->digest, sqlite3_column_blob(st, 16), 32);
     r->policy = dup_text(st, 17);
     r->typed_data = dup_text(st, 18);
+    copy_text(r->schedule, sizeof r->schedule, st, 19);
     return r->policy != NULL && r->typed_data != NULL;
 }
 
@@ -92,7 +94,7 @@ enum mcp_rc db_session_insert(struct db *db, const struct session_row *r, struct
     sqlite3_stmt *st;
     int rc;
 
-    if (db_prepare(db, &st, "INSERT INTO sessions(" COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err) != MCP_OK)
+    if (db_prepare(db, &st, "INSERT INTO sessions(" COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->wallet, -1, SQLITE_STATIC);
@@ -113,6 +115,7 @@ enum mcp_rc db_session_insert(struct db *db, const struct session_row *r, struct
     sqlite3_bind_blob(st, 17, r->digest, 32, SQLITE_STATIC);
     sqlite3_bind_text(st, 18, r->policy, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 19, r->typed_data, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 20, r->schedule, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)

@@ -22,6 +22,7 @@ struct session_row {
     char feature[81];
     char label[81];
     char scope_key[67];
+    char schedule[256];    /* the automation's schedule in words, or "" */
     char session_key[43];
     char status[12];       /* stored status */
     int64_t created_at, approval_deadline, valid_after, expires_at, approved_at, ended_at;

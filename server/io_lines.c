@@ -28,7 +28,8 @@ int io_reader_has_line(const struct io_reader *r)
     return r->len > 0 && memchr(r->buf + r->start, '\n', r->len) != NULL;
 }
 
-/* Make room for at least IO_CHUNK more bytes, compacting first; never beyond max_line + chunk. */
+/* Make room for at least IO_CHUNK more bytes, compacting first. The reader stops buffering once
+ * a line passes max_line, so the buffer stays below about 2 * (max_line + IO_CHUNK). */
 static int reserve(struct io_reader *r)
 {
     size_t want;
@@ -172,8 +173,11 @@ int io_write_all(int fd, const void *buf, size_t len)
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
+            struct pollfd pw = {.fd = fd, .events = POLLOUT};
             if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN && poll(&pw, 1, -1) >= 0)
+                continue; /* stdout was left non-blocking by our parent: wait until it drains */
             return -1;
         }
         p += n;

@@ -3,6 +3,8 @@
  * (a client that does not drain stderr must not stall the server forever). */
 #include "log.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +64,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
     if (n >= (int)sizeof line - 1)
         n = (int)sizeof line - 2;
+    line[n] = '\0';
+    utf8_sanitize(line + head); /* a cut may split a character; quoted input may be invalid */
+    n = head + (int)strlen(line + head);
     if (g_sink != NULL && !g_in_sink) {
         g_in_sink = 1;
         line[n] = '\0';

@@ -108,7 +108,7 @@ static int serve(struct skm_config *cfg)
             send_msg(NULL, resp);
         json_decref(resp);
     }
-    log_set_sink(NULL, NULL);
+    mcp_server_close(&srv);
     io_reader_free(&rd);
     reg_unload();
     app_state_close();

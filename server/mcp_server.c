@@ -473,9 +473,17 @@ json_t *mcp_line_too_long(struct mcp_server *s, size_t limit)
 
 void mcp_server_init(struct mcp_server *s, const struct skm_config *cfg, mcp_emit_fn emit, void *emit_ud)
 {
+    log_set_sink(NULL, NULL); /* a previous server's subscription never carries over */
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     s->client_log_level = -1;
     s->emit = emit;
     s->emit_ud = emit_ud;
+}
+
+void mcp_server_close(struct mcp_server *s)
+{
+    if (s->client_log_level >= 0)
+        log_set_sink(NULL, NULL);
+    s->client_log_level = -1;
 }

@@ -30,6 +30,9 @@ extern const char mcp_modern_version[];         /* "2026-07-28" */
 
 void mcp_server_init(struct mcp_server *s, const struct skm_config *cfg, mcp_emit_fn emit, void *emit_ud);
 
+/* Release what the server registered process-wide (its log notification sink). */
+void mcp_server_close(struct mcp_server *s);
+
 /* Handle one input line (without its newline). Returns: a new reference to the response
  * (object, or array for a 2025-03-26 batch), or NULL when nothing is to be sent. */
 json_t *mcp_handle_line(struct mcp_server *s, const char *line, size_t len);

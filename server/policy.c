@@ -343,13 +343,26 @@ static void derive_feature(struct policy *p)
         memcpy(p->feature, p->label, sizeof p->feature);
 }
 
+/* feature: automation.kind when the request names one, else derived from the label. */
+static void set_feature(struct policy *p, const struct req *rq)
+{
+    const char *kind = json_string_value(json_object_get(json_object_get(rq->args, "automation"), "kind"));
+
+    if (kind != NULL && (strcmp(kind, "twap") == 0 || strcmp(kind, "stop_loss") == 0))
+        snprintf(p->feature, sizeof p->feature, "%s", kind);
+    else
+        derive_feature(p);
+}
+
 static enum mcp_rc parse_label(struct policy *p, const struct req *rq, struct mcp_error *err)
 {
     json_t *v = json_object_get(rq->args, "label");
     const char *s = json_string_value(v);
 
-    if (v == NULL)
+    if (v == NULL) {
+        set_feature(p, rq);
         return MCP_OK;
+    }
     if (s == NULL || json_string_length(v) == 0 || json_string_length(v) >= sizeof p->label ||
         strlen(s) != json_string_length(v))
         return mcp_errf(err, MCP_EINVAL, "label: send a short name of 1 to 80 characters, such "
@@ -359,7 +372,7 @@ static enum mcp_rc parse_label(struct policy *p, const struct req *rq, struct mc
             return mcp_errf(err, MCP_EINVAL, "label: must be one line without control characters; "
                             "send a short name such as \"ETH TWAP\"");
     memcpy(p->label, s, json_string_length(v) + 1);
-    derive_feature(p);
+    set_feature(p, rq);
     return MCP_OK;
 }
 

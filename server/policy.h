@@ -82,8 +82,8 @@ struct policy {
  *     know its decimals to read "50"); for a token contract it must be that token;
  *   - allowedFunctions resolved through the registry (rgy_resolve_function), no duplicates.
  * ownerAddress defaults to walletAddress. valid_after = now, valid_until = now + duration.
- * feature: "twap" when the label mentions TWAP, "stop_loss" when it mentions a stop loss,
- * else the label.
+ * feature: automation.kind ("twap", "stop_loss") when the request has one; else "twap" when
+ * the label mentions TWAP, "stop_loss" when it mentions a stop loss, else the label.
  * Args: cfg (may be NULL: built-in registry), session_key (the new key's address), now (Unix
  * seconds, from the clock module).
  * Returns: MCP_OK; MCP_EINVAL with a message naming the field, what was wrong and what to send

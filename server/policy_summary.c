@@ -14,6 +14,7 @@
 #define MARK_CAN "\xe2\x9c\x93 "                /* "✓ " */
 #define MARK_CANNOT "\xe2\x9c\x97 Cannot: "     /* "✗ Cannot: " */
 #define MARK_WARNING "\xe2\x9a\xa0 Warning: "   /* "⚠ Warning: " */
+#define MARK_NOTE "\xe2\x84\xb9 "                 /* "ℹ " */
 
 /* A growing string; `failed` sticks after the first allocation failure. */
 struct sbuf {
@@ -163,11 +164,6 @@ static void can_lines(struct render *r, const struct policy *p)
                         p->token_usd);
     snprintf(line, sizeof line, "Total limit: %s", a);
     add_line(r, r->can, MARK_CAN, line);
-    if (p->token_defaulted) {
-        snprintf(line, sizeof line, "Limits are counted in %s (the chain's default token)",
-                 p->token_symbol);
-        add_line(r, r->can, MARK_CAN, line);
-    }
     policy_words_duration(a, sizeof a, (uint64_t)(p->valid_until - p->valid_after));
     snprintf(line, sizeof line, "Expires in: %s", a);
     add_line(r, r->can, MARK_CAN, line);
@@ -185,6 +181,36 @@ static void cannot_lines(struct render *r, const struct policy *p)
         add_line(r, r->cannot, MARK_CANNOT, "Transfer to other addresses");
     add_line(r, r->cannot, MARK_CANNOT, "Exceed spending limits");
     add_line(r, r->cannot, MARK_CANNOT, "Access after expiration");
+}
+
+/* Facts about how the limits are read that are not permissions: after the ✗ lines, so the
+ * ✓/✗ lines keep their fixed order. */
+static void note_lines(struct render *r, json_t *notes, const struct policy *p)
+{
+    char line[POLICY_WORDS_MAX];
+
+    if (p->token_defaulted) {
+        snprintf(line, sizeof line, "Limits are counted in %s, the chain's default token", p->token_symbol);
+        add_line(r, notes, MARK_NOTE, line);
+    }
+}
+
+json_t *policy_summary_notes(const struct policy *p)
+{
+    struct render r = {json_array(), json_array(), json_array(), {NULL, 0, 0, 0}, 0};
+    json_t *notes = json_array();
+
+    if (notes != NULL && r.can != NULL)
+        note_lines(&r, notes, p);
+    json_decref(r.can);
+    json_decref(r.cannot);
+    json_decref(r.warnings);
+    free(r.text.s);
+    if (r.bad || r.text.failed) {
+        json_decref(notes);
+        return NULL;
+    }
+    return notes;
 }
 
 static void function_warning(struct render *r, const struct policy *p,
@@ -242,6 +268,10 @@ enum mcp_rc policy_summary(json_t **can, json_t **cannot, json_t **warnings, cha
     sb_add(&r.text, "Session Permissions:\n");
     can_lines(&r, p);
     cannot_lines(&r, p);
+    json_t *notes = json_array();
+    if (notes != NULL)
+        note_lines(&r, notes, p);
+    json_decref(notes);
     warning_lines(&r, p);
     if (r.text.failed) {
         rc = mcp_errf(err, MCP_ENOMEM, "out of memory");

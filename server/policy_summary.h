@@ -23,8 +23,9 @@
  * ✓ Max per trade: $50 USDC      One transaction spends at most max_per_tx of spend_token.
  *   (Max per transaction: ...)   "trade" when every function is a known swap.
  * ✓ Total limit: $1000 USDC      All transactions together spend at most max_total.
- * ✓ Limits are counted in USDC (the chain's default token)
- *                                Only when token_defaulted: no spendToken was sent.
+ * (after the ✗ lines)
+ * ℹ Limits are counted in USDC, the chain's default token
+ *                                A note, only when token_defaulted: no spendToken was sent.
  * ✓ Expires in: 24 hours         valid_until - valid_after: the length of the validity window
  *                                (the absolute time belongs in the tool result).
  * ✓ Rate limit: 1 trade per hour Only with a rate limit: at most rate_count transactions in
@@ -65,5 +66,9 @@
  * Returns: MCP_OK, MCP_ENOMEM, MCP_EINVAL (a name in p that is not UTF-8). */
 enum mcp_rc policy_summary(json_t **can, json_t **cannot, json_t **warnings, char **text,
                            const struct policy *p, struct mcp_error *err) SKM_WARN_UNUSED;
+
+/* The note lines (without their "ℹ " mark) that policy_summary's text carries after the ✗
+ * lines. Returns: a new array (possibly empty), or NULL on OOM. */
+json_t *policy_summary_notes(const struct policy *p);
 
 #endif

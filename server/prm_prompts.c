@@ -186,6 +186,25 @@ out:
     return rc;
 }
 
+/* Every {{name}} in a prompt's message files must be a declared argument. */
+static enum mcp_rc check_placeholders(json_t *def, struct mcp_error *err)
+{
+    size_t i;
+    json_t *m;
+
+    json_array_foreach(json_object_get(def, "messages"), i, m) {
+        const char *file = json_string_value(json_object_get(m, "file"));
+        const struct asset *a = file ? asset_find(file) : NULL;
+        for (const char *p = a ? (const char *)a->bytes : ""; (p = strstr(p, "{{")) != NULL; p += 2) {
+            const char *end = strstr(p + 2, "}}");
+            if (end != NULL && !declared(def, p + 2, (size_t)(end - p - 2)))
+                return mcp_errf(err, MCP_EINTERNAL, "%s: {{%.*s}} is not an argument of prompt %s", file,
+                                (int)(end - p - 2), p + 2, json_string_value(json_object_get(def, "name")));
+        }
+    }
+    return MCP_OK;
+}
+
 enum mcp_rc prm_check_assets(struct mcp_error *err)
 {
     for (const struct asset *a = skm_assets; a->path != NULL; a++) {
@@ -196,6 +215,10 @@ enum mcp_rc prm_check_assets(struct mcp_error *err)
             continue;
         if ((def = load(a, err)) == NULL)
             return MCP_EINTERNAL;
+        if (check_placeholders(def, err) != MCP_OK) {
+            json_decref(def);
+            return MCP_EINTERNAL;
+        }
         args = json_object(); /* render with every argument set, to prove all files resolve */
         json_array_foreach(json_object_get(def, "arguments"), i, m)
             json_object_set_new(args, json_string_value(json_object_get(m, "name")), json_string("x"));

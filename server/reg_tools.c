@@ -190,6 +190,11 @@ static json_t *success_result(struct tool_reply *rep, const struct reg_entry *e,
     char *dumped = NULL;
     json_t *r;
 
+    if (e->output != NULL && rep->structured == NULL && !rep->is_error) {
+        log_error("tool %s: a successful result without structuredContent", t->name);
+        return error_result(MCP_EINTERNAL, "Internal error: the server built an incomplete result. Nothing was "
+                                           "changed by this message; please report it.");
+    }
     if (rep->structured != NULL && e->output != NULL && schema_validate(e->output, rep->structured, &verr) != MCP_OK) {
         log_error("tool %s: result does not match its output schema: %s", t->name, verr.msg);
         return error_result(MCP_EINTERNAL, "Internal error: the server built a result that does not match its own "

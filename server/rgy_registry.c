@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "assets.h"
 #include "eth_addr.h"
@@ -553,8 +554,9 @@ static enum mcp_rc merge_builtin(json_t *m, struct mcp_error *err)
 
 /* Load with an override from `source` (NULL: none). */
 static enum mcp_rc load(struct rgy **out, json_t *override, const char *source,
-                        struct mcp_error *err)
+                        struct mcp_error *err_or_null)
 {
+    struct mcp_error local = {MCP_OK, ""}, *err = err_or_null ? err_or_null : &local;
     struct load_ctx lc = {source ? source : "built-in registry (" BUILTIN_PATH ")",
                           override ? MCP_EINVAL : MCP_EINTERNAL, err};
     struct rgy *r = calloc(1, sizeof *r);
@@ -742,4 +744,56 @@ const struct rgy_token *rgy_chain_usdc(const struct rgy *r, uint64_t chain_id)
     const struct rgy_chain *c = rgy_chain(r, chain_id);
 
     return (c != NULL && c->has_usdc) ? rgy_token(r, chain_id, c->usdc) : NULL;
+}
+
+/* The one token whose symbol matches (cmp = strcmp or strcasecmp); NULL for none or several. */
+static const struct rgy_token *unique_symbol(const struct rgy *r, uint64_t chain_id,
+                                             const char *symbol,
+                                             int (*cmp)(const char *, const char *))
+{
+    const struct rgy_token *found = NULL;
+
+    for (size_t i = 0; r != NULL && i < r->n_tokens; i++) {
+        if (r->tokens[i].chain_id != chain_id || cmp(r->tokens[i].symbol, symbol) != 0)
+            continue;
+        if (found != NULL)
+            return NULL;
+        found = &r->tokens[i];
+    }
+    return found;
+}
+
+static int count_symbol(const struct rgy *r, uint64_t chain_id, const char *symbol,
+                        int (*cmp)(const char *, const char *))
+{
+    int n = 0;
+
+    for (size_t i = 0; r != NULL && i < r->n_tokens; i++)
+        n += r->tokens[i].chain_id == chain_id && cmp(r->tokens[i].symbol, symbol) == 0;
+    return n;
+}
+
+const struct rgy_token *rgy_token_by_symbol(const struct rgy *r, uint64_t chain_id,
+                                            const char *symbol)
+{
+    if (symbol == NULL)
+        return NULL;
+    if (count_symbol(r, chain_id, symbol, strcmp) > 0)
+        return unique_symbol(r, chain_id, symbol, strcmp);
+    return unique_symbol(r, chain_id, symbol, strcasecmp);
+}
+
+const struct rgy_contract *rgy_contract_with_function(const struct rgy *r, uint64_t chain_id,
+                                                      const char *signature)
+{
+    for (size_t i = 0; r != NULL && signature != NULL && i < r->n_contracts; i++) {
+        const struct rgy_contract *c = &r->contracts[i];
+
+        if (c->chain_id != chain_id || c->is_token)
+            continue;
+        for (size_t k = 0; k < c->n_functions; k++)
+            if (strcmp(c->functions[k].signature, signature) == 0)
+                return c;
+    }
+    return NULL;
 }

@@ -111,6 +111,18 @@ const struct rgy_token *rgy_token(const struct rgy *r, uint64_t chain_id,
 const struct rgy_contract *rgy_contract(const struct rgy *r, uint64_t chain_id,
                                         const uint8_t address[20]);
 
+/* The token with this symbol on the chain: an exact match, else a case-insensitive one
+ * ("usdc" finds USDC). Returns: NULL when none matches, or when several tokens on the chain
+ * match equally (ambiguous: the caller should ask for the address). */
+const struct rgy_token *rgy_token_by_symbol(const struct rgy *r, uint64_t chain_id,
+                                            const char *symbol);
+
+/* A contract on the chain (not a token) with the function of this canonical signature; the
+ * first in registry order (built-in entries first, then those the config file adds).
+ * Returns: NULL when no registered contract on the chain has it. */
+const struct rgy_contract *rgy_contract_with_function(const struct rgy *r, uint64_t chain_id,
+                                                      const char *signature);
+
 /* The chain's name ("Base"), or NULL when the chain is not registered. */
 const char *rgy_chain_name(const struct rgy *r, uint64_t chain_id);
 
@@ -128,7 +140,7 @@ const struct rgy_token *rgy_chain_usdc(const struct rgy *r, uint64_t chain_id);
  *                valid signature is accepted (known = 0)
  *   a selector   "0x04e45aaf": must be one of c's functions; for an unknown contract it is
  *                accepted without a name (known = 0, signature and name "")
- * `what` names the entry in messages ("allowedFunctions[1]").
+ * Whitespace around the entry is ignored. `what` names it in messages ("allowedFunctions[1]").
  * Returns: MCP_OK, MCP_EINVAL (the message says what to send instead), MCP_ENOMEM.
  * Out: *out (zeroed on failure). */
 enum mcp_rc rgy_resolve_function(struct rgy_resolved *out, const struct rgy_contract *c,

@@ -234,9 +234,28 @@ static int is_identifier(const char *s)
     return 1;
 }
 
-enum mcp_rc rgy_resolve_function(struct rgy_resolved *out, const struct rgy_contract *c,
-                                 const char *entry, const char *what, struct mcp_error *err)
+/* entry without surrounding whitespace, in buf when it is short enough to be a name or a
+ * selector; longer entries (signatures) are returned as they are. */
+static const char *trimmed(char *buf, size_t size, const char *entry)
 {
+    size_t start = 0, end = strlen(entry);
+
+    while (is_space(entry[start]))
+        start++;
+    while (end > start && is_space(entry[end - 1]))
+        end--;
+    if (end - start >= size)
+        return entry;
+    memcpy(buf, entry + start, end - start);
+    buf[end - start] = '\0';
+    return buf;
+}
+
+enum mcp_rc rgy_resolve_function(struct rgy_resolved *out, const struct rgy_contract *c,
+                                 const char *entry_raw, const char *what, struct mcp_error *err)
+{
+    char buf[RGY_FN_NAME_MAX];
+    const char *entry = entry_raw ? trimmed(buf, sizeof buf, entry_raw) : NULL;
     enum mcp_rc rc;
 
     memset(out, 0, sizeof *out);

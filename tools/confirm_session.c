@@ -114,7 +114,7 @@ static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, in
 static enum mcp_rc approve(struct db *db, struct session_row *row, const char *sig_hex, int64_t now,
                            struct tool_reply *out, struct mcp_error *err)
 {
-    char *text = NULL, next[200];
+    char *text = NULL, next[512];
     sqlite3_stmt *st;
 
     if (verify(row, sig_hex, now, err) != MCP_OK) {

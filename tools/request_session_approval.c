@@ -21,6 +21,7 @@
 #include "policy_summary.h"
 #include "policy_typed.h"
 #include "policy_words.h"
+#include "plan_automation.h"
 #include "session_view.h"
 #include "testhook.h"
 #include "tool_util.h"
@@ -69,6 +70,21 @@ static enum mcp_rc duplicate_error(struct db *db, const struct request *r, int64
         db_session_row_free(&rows[i]);
     free(rows);
     return rc;
+}
+
+/* When the request names an automation, its permissions may be narrower than the plan for
+ * it, never wider; the plan's schedule is kept to say what will happen once approved. */
+static enum mcp_rc check_automation(struct tool_ctx *ctx, struct request *r, json_t *args, struct mcp_error *err)
+{
+    json_t *a = json_object_get(args, "automation");
+    struct plan pl;
+
+    if (a == NULL)
+        return MCP_OK;
+    if (plan_build(&pl, ctx->cfg, r->p.chain_id, a, err) != MCP_OK || plan_check_narrow(&pl, &r->p, err) != MCP_OK)
+        return err->rc;
+    snprintf(r->row.schedule, sizeof r->row.schedule, "%s", pl.schedule);
+    return MCP_OK;
 }
 
 /* With an RPC endpoint for the chain, the wallet must hold at least maxTotal of the spend
@@ -223,7 +239,7 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
 
     memset(&r, 0, sizeof r);
     if (policy_from_request(&r.p, ctx->cfg, args, no_key, now, err) != MCP_OK ||
-        check_balance(ctx, &r, err) != MCP_OK)
+        check_automation(ctx, &r, args, err) != MCP_OK || check_balance(ctx, &r, err) != MCP_OK)
         return err->rc;
     if ((db = tool_db(ctx, err)) == NULL)
         return err->rc;
@@ -237,9 +253,9 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
     clock_format(expires, r.row.expires_at);
     clock_format(deadline, r.row.approval_deadline);
     tool_checksum(key, r.row.session_key);
-    out->structured = json_pack("{s:s, s:s, s:{s:O, s:O, s:O}, s:O, s:s, s:s, s:s, s:s}", "sessionId", r.row.id,
+    out->structured = json_pack("{s:s, s:s, s:{s:O, s:O, s:O, s:o}, s:O, s:s, s:s, s:s, s:s}", "sessionId", r.row.id,
                                 "status", "pending", "summary", "can", r.can, "cannot", r.cannot, "warnings",
-                                r.warnings, "typedData", r.typed, "digest", "", "sessionKeyAddress", key, "expiresAt",
+                                r.warnings, "notes", policy_summary_notes(&r.p), "typedData", r.typed, "digest", "", "sessionKeyAddress", key, "expiresAt",
                                 expires, "approvalDeadline", deadline);
     if (out->structured != NULL) {
         char digest[67];

@@ -84,6 +84,11 @@ void session_view_next_step(char *out, size_t size, const struct session_row *r,
     struct policy p;
     char per_tx[96], total[96], rate[96] = "", until[24], left[64];
 
+    if (r->schedule[0] != '\0') {
+        policy_words_time_left(left, sizeof left, r->expires_at, now);
+        snprintf(out, size, "I'll execute %s, within the approved limits; the session ends %s.", r->schedule, left);
+        return;
+    }
     if (!load_policy(&p, r)) {
         snprintf(out, size, "It may act within the approved limits until it expires.");
         return;

@@ -9,6 +9,13 @@
 #include "tools_decl.h"
 
 const struct tool_def tool_table[] = {
+    {"plan_automation", "Plan an automation",
+     "First step for a TWAP order or a stop-loss: given the wallet, the chain and the automation "
+     "(twap: sellToken, buyToken, totalAmount, duration, interval; stop_loss: token, amount, "
+     "triggerPrice, receiveToken), say whether an active session already covers it and, if not, "
+     "return the exact, narrowest request_session_approval arguments and the schedule in words "
+     "(\"$41.67 USDC into WETH every hour for 24 hours\"). Changes nothing.",
+     TOOL_READONLY, tool_plan_automation},
     {"request_session_approval", "Request session-key approval",
      "Start approving a session key that lets a backend run an automation (TWAP, stop-loss) on the "
      "user's smart wallet within strict limits. Give the wallet, the duration in seconds and the "

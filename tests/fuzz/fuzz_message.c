@@ -46,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             start = i + 1;
         }
     }
+    mcp_server_close(&srv);
     free(copy);
     return 0;
 }

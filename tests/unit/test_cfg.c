@@ -157,6 +157,8 @@ TEST(cfg_empty_data_dir_value_refused)
 
     CHECK_EQ_INT(PARSE(&cfg, NULL, "--data-dir="), CFG_EXIT_USAGE);
     CHECK_EQ_INT(PARSE(&cfg, NULL, "--data-dir", ""), CFG_EXIT_USAGE);
+    CHECK_EQ_INT(PARSE(&cfg, NULL, "--config="), CFG_EXIT_USAGE); /* empty values in general */
+    CHECK_EQ_INT(PARSE(&cfg, NULL, "--rpc", ""), CFG_EXIT_USAGE);
 }
 
 TEST(cfg_log_level)
@@ -347,6 +349,39 @@ TEST(cfg_config_file_errors)
     CHECK_EQ_INT(PARSE(&cfg, NULL, "--config", "/nonexistent/skm/config.json"), CFG_EXIT_USAGE);
     cfg_free(&cfg);
     CHECK_EQ_INT(PARSE(&cfg, NULL, "--config"), CFG_EXIT_USAGE);
+}
+
+/* BUG: "dataDir": "" in the config file is applied as is (the command-line form is refused):
+ * the same empty data directory as cfg_empty_data_dir_value_refused, so "<dir>/<file>" paths
+ * land in the filesystem root. It must be a usage error like a bad logLevel. */
+TEST(cfg_config_file_empty_data_dir_refused)
+{
+    struct skm_config cfg;
+    const char *path = write_config("{\"dataDir\":\"\"}");
+
+    enum cfg_action act = PARSE(&cfg, NULL, "--config", path);
+    cfg_free(&cfg);
+    CHECK_EQ_INT(act, CFG_EXIT_USAGE);
+}
+
+/* BUG: config values of the wrong JSON type are ignored silently: {"maxLineBytes":"8388608"}
+ * leaves the 4 MiB default and {"logLevel":3} the warning level, with no word to the user,
+ * while a bad value of the right type is a usage error. A wrong type must be one too. */
+TEST(cfg_config_file_wrong_value_types_refused)
+{
+    static const char *const bad[] = {"{\"maxLineBytes\":\"8388608\"}", "{\"maxLineBytes\":8388608.0}",
+                                      "{\"logLevel\":3}", "{\"dataDir\":[\"/x\"]}", "{\"dataDir\":null}"};
+    struct skm_config cfg;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *path = write_config(bad[i]);
+        const char *argv[] = {"sessionkey-mcp", "--config", path};
+        enum cfg_action act = parse_with(&cfg, NULL, 3, argv);
+        cfg_free(&cfg);
+        if (act != CFG_EXIT_USAGE)
+            test_fail(__FILE__, __LINE__, "config %s accepted", bad[i]);
+        CHECK_EQ_INT(act, CFG_EXIT_USAGE);
+    }
 }
 
 TEST(cfg_config_file_bad_level_ignored_when_overridden)

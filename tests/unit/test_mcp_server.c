@@ -6,6 +6,7 @@
  * Tool handlers are never run with valid arguments here (they grow storage and chain access);
  * only the paths that stop before the handler are exercised. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -657,6 +658,24 @@ TEST(mcp_invalid_ids_answered_with_null_id)
             test_fail(__FILE__, __LINE__, "id %s", ids[i]);
         CHECK(ok);
     }
+}
+
+/* An integer id beyond 64 bits cannot be echoed exactly: an invalid request, answered with id null
+ * (not a parse error: the JSON itself is fine). */
+TEST(mcp_id_beyond_64_bits_invalid_request)
+{
+    struct mcp_server s;
+    json_t *r;
+
+    srv_new(&s);
+    r = send_line(&s, "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551616,\"method\":\"ping\"}");
+    CHECK_EQ_INT(err_code(r), -32600);
+    CHECK(json_is_null(at(r, "id")));
+    json_decref(r);
+    r = send_line(&s, "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775808,\"method\":\"ping\"}"); /* fits */
+    CHECK_EQ_INT(err_code(r), 0);
+    CHECK(json_integer_value(at(r, "id")) == INT64_MIN);
+    json_decref(r);
 }
 
 TEST(mcp_notifications_get_no_reply)
@@ -1328,4 +1347,66 @@ TEST(mcp_no_notifications_without_set_level)
     log_set_level(old);
     CHECK(inited);
     CHECK_EQ_INT(n, 0);
+}
+
+/* BUG: logging/setLevel registers the server's own address as the process-wide log sink and
+ * nothing ever removes it except main's exit path. A later mcp_server_init (a new session, the
+ * fuzz harness's next input) still emits notifications through the old server: here through a
+ * live one; in tests/fuzz/fuzz_message.c through a dead stack frame (ASan with
+ * detect_stack_use_after_return=1 reports stack-use-after-return in log_sink when replaying the
+ * committed corpus, which holds a logging/setLevel seed). */
+TEST(mcp_new_server_drops_previous_log_subscription)
+{
+    static struct mcp_server a, b;
+    enum log_level old = log_get_level();
+
+    log_set_sink(NULL, NULL);
+    log_set_level(LOG_OFF);
+    srv_new(&a);
+    int inited = legacy_init(&a, "2025-11-25");
+    json_decref(request(&a, "logging/setLevel", "{\"level\":\"debug\"}"));
+    srv_new(&b); /* a new session: nobody asked it for notifications */
+    emitted_reset();
+    log_info("after the new server started");
+    int n = (int)json_array_size(g_emitted);
+    log_set_sink(NULL, NULL);
+    log_set_level(old);
+    emitted_reset();
+    CHECK(inited);
+    CHECK_EQ_INT(n, 0);
+}
+
+/* BUG: log_msg cuts a long line at a byte count (its 1024-byte buffer) before handing it to the
+ * sink; with multi-byte characters the cut splits one, json_pack refuses the invalid UTF-8 and
+ * the notifications/message is dropped silently. Log lines quote client input (initialize logs
+ * the requested protocolVersion), so the text must be cut on a character boundary (or
+ * sanitized with utf8_sanitize) before it reaches the sink. */
+TEST(mcp_long_non_ascii_log_line_still_notified)
+{
+    static struct mcp_server s;
+    enum log_level old = log_get_level();
+    char big[3400];
+    size_t n = 0;
+
+    for (int i = 0; i < 1100; i++) { /* 3300 bytes of 3-byte characters */
+        memcpy(big + n, "\xe2\x82\xac", 3);
+        n += 3;
+    }
+    big[n] = '\0';
+    log_set_sink(NULL, NULL);
+    log_set_level(LOG_OFF);
+    srv_new(&s);
+    int inited = legacy_init(&s, "2025-11-25");
+    json_decref(request(&s, "logging/setLevel", "{\"level\":\"info\"}"));
+    emitted_reset();
+    log_info("label %s", big);
+    int count = (int)json_array_size(g_emitted);
+    const char *data = str_at(json_array_get(g_emitted, 0), "params.data");
+    int prefix_ok = data != NULL && strncmp(data, "label \xe2\x82\xac", 9) == 0;
+    log_set_sink(NULL, NULL);
+    log_set_level(old);
+    CHECK(inited);
+    CHECK_EQ_INT(count, 1);
+    CHECK(prefix_ok);
+    emitted_reset();
 }

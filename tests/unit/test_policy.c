@@ -193,6 +193,12 @@ TEST(policy_feature_from_label)
         CHECK_STR(p.label, cases[i].label);
         CHECK_STR(p.feature, cases[i].feature);
     }
+    /* automation.kind wins over the label */
+    CHECK_EQ_INT(make(&p, NULL, "{\"automation\": {\"kind\": \"stop_loss\"}}", &err), MCP_OK);
+    CHECK_STR(p.label, "ETH TWAP");
+    CHECK_STR(p.feature, "stop_loss");
+    CHECK_EQ_INT(make(&p, NULL, "{\"label\": null, \"automation\": {\"kind\": \"twap\"}}", &err), MCP_OK);
+    CHECK_STR(p.feature, "twap");
 }
 
 TEST(policy_config_registry)

@@ -128,7 +128,7 @@ TEST(summary_seed_exact)
 /* The arrays hold the text's lines without their marks, in the same order. */
 static void check_arrays_match_text(const char *name)
 {
-    json_t *can = NULL, *cannot = NULL, *warnings = NULL, *v;
+    json_t *can = NULL, *cannot = NULL, *warnings = NULL, *notes = NULL, *v;
     char *text = NULL, *rebuilt;
     struct mcp_error err;
     struct policy p;
@@ -146,6 +146,9 @@ static void check_arrays_match_text(const char *name)
         used += (size_t)sprintf(rebuilt + used, "✓ %s\n", json_string_value(v));
     json_array_foreach(cannot, i, v)
         used += (size_t)sprintf(rebuilt + used, "✗ Cannot: %s\n", json_string_value(v));
+    notes = policy_summary_notes(&p);
+    json_array_foreach(notes, i, v)
+        used += (size_t)sprintf(rebuilt + used, "ℹ %s\n", json_string_value(v));
     json_array_foreach(warnings, i, v)
         used += (size_t)sprintf(rebuilt + used, "⚠ Warning: %s\n", json_string_value(v));
     if (strcmp(rebuilt, text) != 0)
@@ -155,6 +158,7 @@ static void check_arrays_match_text(const char *name)
     json_decref(can);
     json_decref(cannot);
     json_decref(warnings);
+    json_decref(notes);
 }
 
 TEST(summary_arrays_match_text)

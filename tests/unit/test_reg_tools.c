@@ -2,9 +2,7 @@
  * protocol generations, tools/list bodies, lookup, and reg_call's argument-validation path.
  *
  * Handlers are never called with valid arguments here: every reg_call below fails input
- * validation, which happens before the handler runs. reg_unload is never called: the schema
- * validator caches compiled patterns by the registry's string pointers (see
- * schema_pattern_cache_survives_freed_schemas). */
+ * validation, which happens before the handler runs. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +289,34 @@ TEST(reg_call_validation_uses_the_input_schema)
     CHECK_CONTAINS(first_text(r), ", got 101");
     json_decref(r);
     json_decref(args);
+}
+
+/* Unload and load again (the registry frees its schemas): validation must use the new schemas'
+ * patterns, not compiled patterns left from the freed ones. */
+TEST(reg_reload_then_call_validates)
+{
+    struct tool_ctx ctx = {&g_reg_cfg, "2025-11-25"};
+    const struct tool_def *t;
+    json_t *args, *r;
+
+    CHECK(load());
+    reg_unload();
+    CHECK(reg_tools_list(REG_GEN_2024) == NULL); /* nothing listed while unloaded */
+    CHECK(load());
+    CHECK_EQ_INT(json_array_size(reg_tools_list(REG_GEN_2025_06)), tool_count);
+    t = reg_find("list_automations");
+    CHECK(t != NULL);
+    args = json_pack("{s:s, s:i}", "walletAddress", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "limit", 0);
+    r = reg_call(t, &ctx, args, REG_GEN_2025_06);
+    json_decref(args);
+    CHECK_STR(first_text(r), "Invalid arguments for list_automations: limit: must be at least 1, got 0");
+    json_decref(r);
+    args = json_pack("{s:s}", "walletAddress", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe");
+    r = reg_call(t, &ctx, args, REG_GEN_2025_06);
+    json_decref(args);
+    CHECK_STR(first_text(r), "Invalid arguments for list_automations: walletAddress: expected an Ethereum address "
+                             "(0x followed by 40 hex digits), got \"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe\"");
+    json_decref(r);
 }
 
 TEST(reg_error_words)

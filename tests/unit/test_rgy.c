@@ -328,6 +328,13 @@ TEST(rgy_override_errors)
                           "[{\"signature\": \"swap(uint256)\", \"category\": \"swap\"}, "
                           "{\"signature\": \"swap(uint256 x)\", \"category\": \"swap\"}]}}}}",
                           "share a selector", __LINE__);
+    {   /* without an error struct: the same answer, no crash */
+        struct rgy *r = NULL;
+        json_t *j = J("{\"tokens\": {\"5\": {\"" ANVIL_TOKEN "\": {\"symbol\": \"X\"}}}}");
+        CHECK_EQ_INT(rgy_load(&r, j, NULL), MCP_EINVAL);
+        CHECK(r == NULL);
+        json_decref(j);
+    }
     memset(&cfg, 0, sizeof cfg);
     cfg.file = J("{\"registry\": 5}");
     CHECK(rgy_get(&cfg, &err) == NULL);
@@ -355,6 +362,10 @@ TEST(rgy_resolve_by_name)
     CHECK_STR(r.category, "swap");
     CHECK_EQ_INT(r.known, 1);
     CHECK_EQ_INT(r.overloaded, 0);
+    CHECK_EQ_INT(rgy_resolve_function(&r, router02(), " exactInputSingle\t", "x", &err), MCP_OK);
+    CHECK_HEX(r.selector, 4, "04e45aaf");
+    CHECK_EQ_INT(rgy_resolve_function(&r, router02(), " 0x04e45aaf ", "x", &err), MCP_OK);
+    CHECK_STR(r.name, "exactInputSingle");
     CHECK_EQ_INT(rgy_resolve_function(&r, router02(), "exactinputsingle", "allowedFunctions[0]", &err), MCP_EINVAL);
     CHECK_CONTAINS(err.msg, "did you mean \"exactInputSingle\"?");
     CHECK_EQ_INT(rgy_resolve_function(&r, router02(), "sweepToken", "allowedFunctions[2]", &err), MCP_EINVAL);
@@ -470,4 +481,48 @@ TEST(rgy_parse_signature_canonical)
     CHECK_HEX(f.selector, 4, "a9059cbb");
     CHECK_EQ_INT(rgy_parse_signature(&f, "transfer", "sig", &err), MCP_EINVAL);
     CHECK_CONTAINS(err.msg, "sig: ");
+}
+
+TEST(rgy_token_by_symbol)
+{
+    const struct rgy *r = builtin();
+    const struct rgy_token *t;
+    struct rgy *o = NULL;
+    json_t *j;
+
+    CHECK((t = rgy_token_by_symbol(r, 8453, "USDC")) != NULL);
+    CHECK(memcmp(t->address, A(BASE_USDC), 20) == 0);
+    CHECK((t = rgy_token_by_symbol(r, 8453, "weth")) != NULL);
+    CHECK_STR(t->symbol, "WETH");
+    CHECK(rgy_token_by_symbol(r, 8453, "USDT") == NULL);
+    CHECK((t = rgy_token_by_symbol(r, 1, "USDT")) != NULL);
+    CHECK(rgy_token_by_symbol(r, 31337, "USDC") == NULL);
+    CHECK(rgy_token_by_symbol(r, 8453, NULL) == NULL);
+    /* two tokens with one symbol: ambiguous, unless one matches exactly */
+    j = J("{\"tokens\": {\"8453\": {\"" ANVIL_TOKEN "\": {\"symbol\": \"USDC\", \"decimals\": 6},"
+          " \"" ANVIL_ROUTER "\": {\"symbol\": \"weth\", \"decimals\": 18}}}}");
+    CHECK_EQ_INT(rgy_load(&o, j, NULL), MCP_OK);
+    CHECK(rgy_token_by_symbol(o, 8453, "USDC") == NULL);
+    CHECK_STR(rgy_token_by_symbol(o, 8453, "WETH")->symbol, "WETH");
+    CHECK(rgy_token_by_symbol(o, 8453, "Weth") == NULL);
+    rgy_free(o);
+    json_decref(j);
+}
+
+TEST(rgy_contract_with_function)
+{
+    static const char v2[] = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))";
+    static const char v1[] = "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))";
+    const struct rgy *r = builtin();
+    const struct rgy_contract *c;
+
+    CHECK((c = rgy_contract_with_function(r, 8453, v2)) != NULL);
+    CHECK(memcmp(c->address, A(BASE_ROUTER02), 20) == 0);
+    CHECK((c = rgy_contract_with_function(r, 1, v2)) != NULL);
+    CHECK(memcmp(c->address, A(ETH_ROUTER02), 20) == 0);
+    CHECK((c = rgy_contract_with_function(r, 42161, v1)) != NULL);
+    CHECK(memcmp(c->address, A(ETH_ROUTER_V1), 20) == 0);
+    CHECK(rgy_contract_with_function(r, 8453, v1) == NULL);
+    CHECK(rgy_contract_with_function(r, 31337, v2) == NULL);
+    CHECK(rgy_contract_with_function(r, 8453, "transfer(address,uint256)") == NULL); /* tokens are not routers */
 }

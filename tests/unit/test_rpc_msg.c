@@ -277,3 +277,20 @@ TEST(rpc_dump_line_error_response_round_trip)
     json_decref(e);
     json_decref(id);
 }
+
+/* Error messages quote client input cut at byte counts; the envelope keeps them valid UTF-8
+ * (an invalid message would make the response impossible to build, leaving the request
+ * unanswered). */
+TEST(rpc_error_new_message_always_valid_utf8)
+{
+    json_t *e = rpc_error_new(NULL, RPC_INVALID_REQUEST, "bad \xff byte", NULL);
+
+    CHECK(e != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(e, "error"), "message")), "bad ? byte");
+    json_decref(e);
+    e = rpc_error_new(NULL, RPC_METHOD_NOT_FOUND, "Method not found: \xe2\x82\xac\xe2\x82", NULL);
+    CHECK(e != NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(e, "error"), "message")),
+              "Method not found: \xe2\x82\xac");
+    json_decref(e);
+}

@@ -675,4 +675,28 @@ TEST(schema_portable_refuses_mistyped_keyword_values)
             test_fail(__FILE__, __LINE__, "accepted: %s", cases[i]);
         CHECK_EQ_INT(rc, MCP_EINVAL);
     }
+    CHECK_NOT_PORTABLE("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":-1}}}",
+                       "t.json: (root).a: keyword \"maxLength\" has a value of the wrong type");
+    CHECK_NOT_PORTABLE("{\"type\":\"string\",\"enum\":[]}", "t.json: (root): keyword \"enum\" has a value of the wrong type");
+}
+
+/* More distinct patterns than the compiled-pattern cache holds: every one is still enforced
+ * (a pattern that cannot be cached must not be skipped). */
+TEST(schema_pattern_cache_overflow_still_checks)
+{
+    char msg[1024];
+
+    for (int i = 0; i < 100; i++) {
+        char text[128], good[32], bad[32];
+        snprintf(text, sizeof text, "{\"type\":\"string\",\"pattern\":\"^overflow-%d$\"}", i);
+        json_t *s = keep(text);
+        snprintf(good, sizeof good, "\"overflow-%d\"", i);
+        snprintf(bad, sizeof bad, "\"overflow-%d\"", i + 1);
+        CHECK(s != NULL);
+        enum mcp_rc rg = run(s, good, msg, sizeof msg), rb = run(s, bad, msg, sizeof msg);
+        if (rg != MCP_OK || rb != MCP_EINVAL)
+            test_fail(__FILE__, __LINE__, "pattern %d: good %d bad %d", i, (int)rg, (int)rb);
+        CHECK_EQ_INT(rg, MCP_OK);
+        CHECK_EQ_INT(rb, MCP_EINVAL);
+    }
 }

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as L from './lifecycle_lib.mjs';
+test('scratch', async (t) => {
+  const anvil = await L.startAnvil();
+  t.after(() => anvil.stop());
+  const TOKEN = '0x00000000000000000000000000000000000C0DE1';
+  await L.rpc(anvil.url, 'anvil_setCode', [TOKEN, L.BALANCE_OF_CODE]);
+  const W = L.SMART_WALLET;
+  await L.rpc(anvil.url, 'anvil_setStorageAt', [TOKEN, L.word(BigInt(W)), L.word(500_000000n)]);
+  console.log(await L.rpc(anvil.url, 'eth_call', [{ to: TOKEN, data: '0x70a08231' + L.word(BigInt(W)).slice(2) }, 'latest']));
+  const home = L.tempHome(t);
+  const cfgFile = path.join(home, 'cfg.json');
+  writeFileSync(cfgFile, JSON.stringify({ rpc: { '31337': anvil.url }, registry: { chains: { '31337': { name: 'Anvil (local)', usdc: TOKEN } }, tokens: { '31337': { [TOKEN]: { symbol: 'USDC', decimals: 6, usd: true } } }, contracts: { '31337': { [L.BASE_ROUTER]: { family: 'uniswap-v3-swaprouter02' } } } } }));
+  const s = await L.startServer(t, { home, args: ['--config', cfgFile] });
+  const a = L.seedArgs({ permissions: { ...L.seedArgs().permissions, chainId: 31337 }, spendToken: TOKEN });
+  console.log(JSON.stringify(await s.call('request_session_approval', a)).slice(0, 800));
+  await L.rpc(anvil.url, 'anvil_setStorageAt', [TOKEN, L.word(BigInt(W)), L.word(5000_000000n)]);
+  const r = await s.call('request_session_approval', a);
+  console.log(L.text(r).slice(0, 1200));
+  const s2 = await L.startServer(t, { home: L.tempHome(t), args: ['--rpc', '8453=' + anvil.url] });
+  console.log(L.text(await s2.call('request_session_approval', L.seedArgs())));
+  const s3 = await L.startServer(t, { home: L.tempHome(t), args: ['--rpc', '31337=http://127.0.0.1:9', '--config', cfgFile] });
+  console.log(L.text(await s3.call('request_session_approval', a)));
+  console.log(s3.stderr);
+});
