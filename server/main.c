@@ -88,25 +88,26 @@ static int serve(struct skm_config *cfg)
     mcp_server_init(&srv, cfg, send_msg, NULL);
     io_reader_init(&rd, STDIN_FILENO, cfg->max_line);
     while (!g_stop) {
-        char *line;
-        size_t len;
-        json_t *resp = NULL;
+        char *line, *out = NULL;
+        size_t len, out_len = 0;
         enum io_status st = io_read_line(&rd, &line, &len, &g_stop, &waitmask);
 
-        if (st == IO_LINE)
-            resp = mcp_handle_line(&srv, line, len);
-        else if (st == IO_TOO_LONG)
-            resp = mcp_line_too_long(&srv, cfg->max_line);
-        else {
+        if (st == IO_LINE) {
+            out = mcp_handle_line_text(&srv, line, len, &out_len);
+        } else if (st == IO_TOO_LONG) {
+            json_t *resp = mcp_line_too_long(&srv, cfg->max_line);
+            out = resp ? rpc_dump_line(resp, &out_len) : NULL;
+            json_decref(resp);
+        } else {
             if (st == IO_ERROR) {
                 log_error("reading stdin: %s", strerror(errno));
                 exit_code = 1;
             }
             break;
         }
-        if (resp != NULL)
-            send_msg(NULL, resp);
-        json_decref(resp);
+        if (out != NULL && io_write_all(STDOUT_FILENO, out, out_len) != 0)
+            g_stop = 1; /* the client is gone (EPIPE) */
+        free(out);
     }
     mcp_server_close(&srv);
     io_reader_free(&rd);

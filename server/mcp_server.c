@@ -48,7 +48,7 @@ typedef json_t *(*method_fn)(struct mcp_server *s, struct req *r, struct fail *f
 
 #define M_LEGACY 0x1u /* available in the legacy era */
 #define M_MODERN 0x2u /* available in the 2026-07-28 era */
-#define M_LIST 0x4u   /* a list result: carries ttlMs/cacheScope in 2026-07-28 */
+#define M_LIST 0x4u   /* a list result: carries ttlMs/cacheScope in 2026-07-28; cached serialized */
 
 static json_t *fail_with(struct fail *f, int code, const char *fmt, ...) SKM_PRINTF(3, 4);
 
@@ -360,16 +360,63 @@ static void decorate_modern(json_t *result, const struct method *m)
     }
 }
 
-static json_t *handle_request(struct mcp_server *s, struct rpc_msg *msg)
+static struct mcp_list_cache *cache_find(struct mcp_server *s, const struct method *m, const struct req *r)
+{
+    for (int i = 0; i < s->n_cache; i++)
+        if (s->cache[i].method == m && s->cache[i].version == r->version && s->cache[i].modern == r->modern)
+            return &s->cache[i];
+    return NULL;
+}
+
+/* {"jsonrpc":"2.0","id":ID,"result":RESULT}\n around an already serialized result. */
+static char *splice(json_t *id, const char *result, size_t *len)
+{
+    char *ids = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY), *out = NULL;
+    size_t n;
+
+    if (ids != NULL) {
+        n = strlen(ids) + strlen(result) + 40;
+        out = malloc(n);
+        if (out != NULL)
+            *len = (size_t)snprintf(out, n, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}\n", ids, result);
+    }
+    free(ids);
+    return out;
+}
+
+/* A cacheable list request: from the cache, or computed once and cached (raw != NULL only). */
+static int serve_cached(struct mcp_server *s, const struct method *m, struct req *r, json_t *result, char **raw,
+                        size_t *raw_len)
+{
+    struct mcp_list_cache *c = cache_find(s, m, r);
+
+    if (c == NULL && result != NULL && s->n_cache < MCP_LIST_CACHE_MAX) {
+        char *text = json_dumps(result, JSON_COMPACT);
+        if (text == NULL)
+            return 0;
+        c = &s->cache[s->n_cache++];
+        *c = (struct mcp_list_cache){m, r->version, r->modern, text};
+    }
+    if (c == NULL)
+        return 0;
+    *raw = splice(r->id, c->text, raw_len);
+    return *raw != NULL;
+}
+
+static json_t *handle_request(struct mcp_server *s, struct rpc_msg *msg, char **raw, size_t *raw_len)
 {
     struct req r = {msg->id, msg->params, NULL, 0};
     struct fail f = {0, "", NULL};
     const struct method *m;
     json_t *result;
+    int cacheable;
 
     if (msg->params != NULL && !json_is_object(msg->params))
         return rpc_error_new(msg->id, RPC_INVALID_PARAMS, "params must be an object", NULL);
     m = gate(s, msg->method, &r, &f);
+    cacheable = m != NULL && raw != NULL && (m->flags & M_LIST) && json_object_get(r.params, "cursor") == NULL;
+    if (cacheable && serve_cached(s, m, &r, NULL, raw, raw_len))
+        return NULL;
     result = m ? m->fn(s, &r, &f) : NULL;
     if (result == NULL) {
         if (f.code == 0)
@@ -379,6 +426,10 @@ static json_t *handle_request(struct mcp_server *s, struct rpc_msg *msg)
     json_decref(f.data);
     if (r.modern || m->fn == m_discover) /* server/discover is a 2026-07-28 method in any era */
         decorate_modern(result, m);
+    if (cacheable && serve_cached(s, m, &r, result, raw, raw_len)) {
+        json_decref(result);
+        return NULL;
+    }
     return rpc_result_new(msg->id, result);
 }
 
@@ -394,7 +445,7 @@ static void handle_notification(struct mcp_server *s, struct rpc_msg *msg)
     /* other notifications are ignored, as the spec asks */
 }
 
-static json_t *handle_one(struct mcp_server *s, json_t *msg, int in_batch)
+static json_t *handle_one(struct mcp_server *s, json_t *msg, int in_batch, char **raw, size_t *raw_len)
 {
     struct rpc_msg m;
 
@@ -403,7 +454,7 @@ static json_t *handle_one(struct mcp_server *s, json_t *msg, int in_batch)
     case RPC_REQUEST:
         if (in_batch && strcmp(m.method, "initialize") == 0)
             return rpc_error_new(m.id, RPC_INVALID_REQUEST, "initialize must not be part of a batch", NULL);
-        return handle_request(s, &m);
+        return handle_request(s, &m, raw, raw_len);
     case RPC_NOTIFICATION:
         handle_notification(s, &m);
         return NULL;
@@ -426,7 +477,7 @@ static json_t *handle_batch(struct mcp_server *s, json_t *batch)
         return rpc_error_new(NULL, RPC_INVALID_REQUEST, "an empty batch is not a request", NULL);
     out = json_array();
     json_array_foreach(batch, i, item) {
-        json_t *resp = handle_one(s, item, 1);
+        json_t *resp = handle_one(s, item, 1, NULL, NULL);
         if (resp != NULL)
             json_array_append_new(out, resp);
     }
@@ -437,7 +488,9 @@ static json_t *handle_batch(struct mcp_server *s, json_t *batch)
     return out;
 }
 
-json_t *mcp_handle_line(struct mcp_server *s, const char *line, size_t len)
+/* Parse and dispatch one line. Returns the response as JSON, or (when raw is not NULL) may
+ * instead return NULL with *raw set to the serialized line. */
+static json_t *handle_line(struct mcp_server *s, const char *line, size_t len, char **raw, size_t *raw_len)
 {
     json_error_t jerr;
     json_t *msg, *resp;
@@ -457,9 +510,26 @@ json_t *mcp_handle_line(struct mcp_server *s, const char *line, size_t len)
         snprintf(why, sizeof why, "Parse error: %s at character %d", jerr.text, jerr.position);
         return rpc_error_new(NULL, RPC_PARSE_ERROR, why, NULL);
     }
-    resp = json_is_array(msg) ? handle_batch(s, msg) : handle_one(s, msg, 0);
+    resp = json_is_array(msg) ? handle_batch(s, msg) : handle_one(s, msg, 0, raw, raw_len);
     json_decref(msg);
     return resp;
+}
+
+json_t *mcp_handle_line(struct mcp_server *s, const char *line, size_t len)
+{
+    return handle_line(s, line, len, NULL, NULL);
+}
+
+char *mcp_handle_line_text(struct mcp_server *s, const char *line, size_t len, size_t *out_len)
+{
+    char *raw = NULL;
+    json_t *resp = handle_line(s, line, len, &raw, out_len);
+
+    if (resp != NULL) {
+        raw = rpc_dump_line(resp, out_len);
+        json_decref(resp);
+    }
+    return raw;
 }
 
 json_t *mcp_line_too_long(struct mcp_server *s, size_t limit)
@@ -483,6 +553,9 @@ void mcp_server_init(struct mcp_server *s, const struct skm_config *cfg, mcp_emi
 
 void mcp_server_close(struct mcp_server *s)
 {
+    for (int i = 0; i < s->n_cache; i++)
+        free(s->cache[i].text);
+    s->n_cache = 0;
     if (s->client_log_level >= 0)
         log_set_sink(NULL, NULL);
     s->client_log_level = -1;

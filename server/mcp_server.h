@@ -14,6 +14,16 @@ enum mcp_era { MCP_ERA_NONE = 0, MCP_ERA_LEGACY = 1, MCP_ERA_MODERN = 2 };
 /* Sends a server-initiated message (a notification) to the client. Returns 0 on success. */
 typedef int (*mcp_emit_fn)(void *ud, json_t *msg);
 
+/* A serialized list result, reused verbatim: lists never change in a process. */
+struct mcp_list_cache {
+    const void *method;   /* the method table row */
+    const char *version;  /* protocol version string (static) */
+    int modern;
+    char *text;           /* the result object, serialized */
+};
+
+#define MCP_LIST_CACHE_MAX 16
+
 struct mcp_server {
     const struct skm_config *cfg;
     enum mcp_era era;
@@ -23,6 +33,8 @@ struct mcp_server {
     int client_log_level;  /* -1: client did not ask for log notifications */
     mcp_emit_fn emit;
     void *emit_ud;
+    struct mcp_list_cache cache[MCP_LIST_CACHE_MAX];
+    int n_cache;
 };
 
 extern const char *const mcp_legacy_versions[]; /* newest first, NULL-terminated */
@@ -36,6 +48,11 @@ void mcp_server_close(struct mcp_server *s);
 /* Handle one input line (without its newline). Returns: a new reference to the response
  * (object, or array for a 2025-03-26 batch), or NULL when nothing is to be sent. */
 json_t *mcp_handle_line(struct mcp_server *s, const char *line, size_t len);
+
+/* As mcp_handle_line, but returns the serialized response line ("...\n", malloc'd, length in
+ * *len) or NULL when nothing is to be sent. Lists are served from a per-process cache of
+ * their serialized results with only the id spliced in. */
+char *mcp_handle_line_text(struct mcp_server *s, const char *line, size_t len, size_t *out_len);
 
 /* The response for an input line that exceeded the size limit. Returns: new reference. */
 json_t *mcp_line_too_long(struct mcp_server *s, size_t limit);

@@ -106,19 +106,19 @@ fail:
 
 char *rpc_dump_line(json_t *msg, size_t *len)
 {
-    size_t n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
-    char *buf;
+    char *s = json_dumps(msg, JSON_COMPACT), *line; /* one serializing pass */
+    size_t n;
 
-    if (n == 0)
+    if (s == NULL)
         return NULL;
-    buf = malloc(n + 1);
-    if (buf == NULL)
-        return NULL;
-    if (json_dumpb(msg, buf, n, JSON_COMPACT) != n) {
-        free(buf);
+    n = strlen(s);
+    line = realloc(s, n + 2);
+    if (line == NULL) {
+        free(s);
         return NULL;
     }
-    buf[n] = '\n';
+    line[n] = '\n';
+    line[n + 1] = '\0';
     *len = n + 1;
-    return buf;
+    return line;
 }
