@@ -103,6 +103,7 @@ const crypto = {
   c_skipped: existsSync(path.join(raw, "crypto-c.skipped")),
   viem_skipped: existsSync(path.join(raw, "crypto-viem.skipped")),
 };
+const lifecycle = readJson(path.join(raw, "lifecycle.json"));
 let ldd = null;
 if (existsSync(path.join(raw, "ldd.txt"))) {
   const lines = readFileSync(path.join(raw, "ldd.txt"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean);
@@ -209,6 +210,15 @@ const oursSpread = ["spawn_to_init_ms", "tools_list_ms", "ping_ms"].map((k) => {
 }).filter(Boolean);
 out.push(`noise: ours run medians ${oursSpread.join(", ")}; widest spread ${worst ? `${(worst.spread * 100).toFixed(0)}% (${worst.server} ${worst.metric.replace("_ms", "")})` : "-"}`);
 
+{
+  const rq = g(lifecycle, "request_session_approval", "all", "median_ms");
+  goal("request_session_approval median", rq == null ? null : `${fmtMs(rq)} (incl. durable commit)`, "<= 2 ms", rq == null ? null : rq <= 2);
+  const lw = g(lifecycle, "list_automations_one_wallet_page_20", "median_ms");
+  const lc = g(lifecycle, "list_automations_first_list_per_wallet", "median_ms");
+  goal(`list_automations, ${lifecycle?.sessions ?? "?"} sessions stored`, lw == null ? null : `${fmtMs(lw)} warm, ${fmtMs(lc)} first list`, "<= 1 ms for one wallet", lw == null ? null : lw <= 1,
+    "warm: the wallet's page was listed before (rendered summaries cached per process); first list renders 20 summaries");
+}
+
 out.push("");
 out.push("Goals (sessionkey-mcp)");
 for (const x of goals) {
@@ -246,6 +256,6 @@ if (failures.length) {
 }
 out.push(`\nwall time ${meta.wall_s ?? "?"} s. Compare only within one sitting (see bench/README.md).`);
 
-const result = { meta, failures, goals, harness, probe, crypto, ldd, table: out.join("\n") };
+const result = { meta, failures, goals, harness, probe, crypto, lifecycle, ldd, table: out.join("\n") };
 writeFileSync(outFile, JSON.stringify(result, null, 1) + "\n");
 process.stdout.write(out.join("\n") + "\n");

@@ -180,6 +180,11 @@ else
     echo "tests/bench/bench_crypto_viem.mjs not present: skipped" > "$RUN/raw/crypto-viem.skipped"
 fi
 
+# ---- 6b. session lifecycle (issue-5 goals): request_session_approval, list over 10,000 sessions
+say "lifecycle: request_session_approval x ${BENCH_SESSIONS:-10000}, list_automations"
+node bench/lifecycle.mjs "$OURS" --sessions "${BENCH_SESSIONS:-10000}" --wallets 100 --lists 1000 \
+    > "$RUN/raw/lifecycle.json" 2> "$RUN/raw/lifecycle.err" || fail "bench/lifecycle.mjs failed: $(tail -n 2 "$RUN/raw/lifecycle.err" | tr '\n' ' ')"
+
 # ---- 7. shared libraries ---------------------------------------------------------------------
 ldd "$OURS" > "$RUN/raw/ldd.txt" 2>&1 || fail "ldd $OURS failed"
 

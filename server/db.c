@@ -119,6 +119,26 @@ enum mcp_rc db_prepare(struct db *db, sqlite3_stmt **st, const char *sql, struct
     return MCP_OK;
 }
 
+enum mcp_rc db_cached(struct db *db, sqlite3_stmt **st, const char *sql, struct mcp_error *err)
+{
+    for (int i = 0; i < db->n_cache; i++) {
+        if (db->cache[i].sql == sql) {
+            *st = db->cache[i].st;
+            sqlite3_reset(*st);
+            sqlite3_clear_bindings(*st);
+            return MCP_OK;
+        }
+    }
+    /* only a fixed handful of constant queries use the cache: running out is a bug */
+    if (MCP_NEVER(db->n_cache == DB_STMT_CACHE))
+        return mcp_errf(err, MCP_EINTERNAL, "statement cache full");
+    if (db_prepare(db, st, sql, err) != MCP_OK)
+        return MCP_EDB;
+    db->cache[db->n_cache].sql = sql;
+    db->cache[db->n_cache++].st = *st;
+    return MCP_OK;
+}
+
 enum mcp_rc db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct mcp_error *err)
 {
     int rc = sqlite3_step(st);
@@ -209,6 +229,8 @@ void db_close(struct db *db)
     if (db == NULL)
         return;
     db_rollback(db);
+    for (int i = 0; i < db->n_cache; i++)
+        sqlite3_finalize(db->cache[i].st);
     sqlite3_close_v2(db->h);
     free(db);
 }

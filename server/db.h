@@ -14,10 +14,17 @@
 #define DB_FILE "sessionkey.db"
 #define DB_SCHEMA_VERSION 1
 
+#define DB_STMT_CACHE 16
+
 struct db {
     sqlite3 *h;
     char path[4200];
     int in_tx;
+    struct {
+        const char *sql; /* identity of a constant SQL string */
+        sqlite3_stmt *st;
+    } cache[DB_STMT_CACHE];
+    int n_cache;
 };
 
 /* Open (creating if needed, mode 0600) data_dir/sessionkey.db, set WAL, busy timeout,
@@ -41,6 +48,12 @@ enum mcp_rc db_fail(struct db *db, int sqlite_rc, const char *what, struct mcp_e
 
 /* Prepare sql (a constant). Returns: MCP_OK and *st, or MCP_EDB. */
 enum mcp_rc db_prepare(struct db *db, sqlite3_stmt **st, const char *sql, struct mcp_error *err) SKM_WARN_UNUSED;
+
+/* A prepared statement for a constant sql string, kept for the life of the connection (hot
+ * read paths: no re-parse per call). The statement comes back reset with no bindings; the
+ * caller calls sqlite3_reset(st) when done and never finalizes it.
+ * Returns: MCP_OK and *st, or MCP_EDB. */
+enum mcp_rc db_cached(struct db *db, sqlite3_stmt **st, const char *sql, struct mcp_error *err) SKM_WARN_UNUSED;
 
 /* Run a statement that returns no rows (sqlite3_step to DONE), then finalize it.
  * Returns: MCP_OK or MCP_EDB. */

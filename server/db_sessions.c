@@ -175,7 +175,8 @@ enum mcp_rc db_session_transition(struct db *db, const char *id, const char *fro
 }
 
 /* Collect rows from a prepared statement. */
-static enum mcp_rc collect(struct session_row **rows, int *n, int cap, sqlite3_stmt *st, struct db *db,
+/* Read up to cap rows; then finalize st, or only reset it when it is a cached statement. */
+static enum mcp_rc collect(struct session_row **rows, int *n, int cap, sqlite3_stmt *st, int cached, struct db *db,
                            struct mcp_error *err)
 {
     struct session_row *a = calloc((size_t)cap + 1, sizeof *a);
@@ -184,7 +185,7 @@ static enum mcp_rc collect(struct session_row **rows, int *n, int cap, sqlite3_s
     *rows = NULL;
     *n = 0;
     if (a == NULL) {
-        sqlite3_finalize(st);
+        cached ? sqlite3_reset(st) : sqlite3_finalize(st);
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
     }
     while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -195,7 +196,10 @@ static enum mcp_rc collect(struct session_row **rows, int *n, int cap, sqlite3_s
     }
     if (*n == cap && rc == SQLITE_ROW)
         rc = SQLITE_DONE;
-    sqlite3_finalize(st);
+    if (cached)
+        sqlite3_reset(st);
+    else
+        sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         for (int i = 0; i < *n; i++)
             db_session_row_free(&a[i]);
@@ -216,14 +220,15 @@ enum mcp_rc db_session_list(struct session_row **rows, int *n, int *more, struct
                             const char *filter, int64_t now, int64_t cursor_at, const char *cursor_id, int limit,
                             struct mcp_error *err)
 {
+    static const char sql[] =
+        "SELECT " COLS " FROM sessions WHERE wallet = :w AND (:f = 'all' OR " STATUS_SQL " = :f OR "
+        "(:f = 'live' AND " STATUS_SQL " IN ('active', 'pending'))) "
+        "AND (:ca = 0 OR created_at < :ca OR (created_at = :ca AND id < :ci)) "
+        "ORDER BY created_at DESC, id DESC LIMIT :lim";
     sqlite3_stmt *st;
     enum mcp_rc rc;
 
-    if (db_prepare(db, &st,
-                   "SELECT " COLS " FROM sessions WHERE wallet = :w AND (:f = 'all' OR " STATUS_SQL " = :f OR "
-                   "(:f = 'live' AND " STATUS_SQL " IN ('active', 'pending'))) "
-                   "AND (:ca = 0 OR created_at < :ca OR (created_at = :ca AND id < :ci)) "
-                   "ORDER BY created_at DESC, id DESC LIMIT :lim", err) != MCP_OK)
+    if (db_cached(db, &st, sql, err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":w"), wallet, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":f"), filter, -1, SQLITE_STATIC);
@@ -231,7 +236,7 @@ enum mcp_rc db_session_list(struct session_row **rows, int *n, int *more, struct
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":ca"), cursor_at);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":ci"), cursor_id ? cursor_id : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":lim"), limit + 1);
-    rc = collect(rows, n, limit + 1, st, db, err);
+    rc = collect(rows, n, limit + 1, st, 1, db, err);
     *more = 0;
     if (rc == MCP_OK && *n > limit) {
         *more = 1;
@@ -254,7 +259,7 @@ enum mcp_rc db_session_find_live(struct session_row **rows, int *n, struct db *d
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":now"), now);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":feat"), feature, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":scope"), scope_key, -1, SQLITE_STATIC);
-    return collect(rows, n, 20, st, db, err);
+    return collect(rows, n, 20, st, 0, db, err);
 }
 
 enum mcp_rc db_session_match(struct session_row **rows, int *n, struct db *db, const char *wallet,
@@ -268,7 +273,7 @@ enum mcp_rc db_session_match(struct session_row **rows, int *n, struct db *db, c
         return MCP_EDB;
     sqlite3_bind_text(st, 1, wallet, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, term, -1, SQLITE_STATIC);
-    return collect(rows, n, 20, st, db, err);
+    return collect(rows, n, 20, st, 0, db, err);
 }
 
 enum mcp_rc db_session_shred_ended(struct db *db, int64_t now, int *n_shredded, struct mcp_error *err)

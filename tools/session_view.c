@@ -114,71 +114,102 @@ enum mcp_rc session_view_spend(struct session_spend *out, struct db *db, const c
     int rc;
 
     memset(out, 0, sizeof *out);
-    if (db_prepare(db, &st, "SELECT amount, state FROM ledger WHERE session_id = ? AND state <> 'released'", err) !=
-        MCP_OK)
+    static const char sql[] = "SELECT amount, state FROM ledger WHERE session_id = ? AND state <> 'released'";
+
+    if (db_cached(db, &st, sql, err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct eth_u256 v;
         int committed = strcmp((const char *)sqlite3_column_text(st, 1), "committed") == 0;
         if (eth_u256_from_dec(&v, (const char *)sqlite3_column_text(st, 0), "ledger amount", err) != MCP_OK) {
-            sqlite3_finalize(st);
+            sqlite3_reset(st);
             return MCP_EDB;
         }
         eth_u256_add(committed ? &out->spent : &out->reserved, committed ? &out->spent : &out->reserved, &v);
         out->executed += committed;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc == SQLITE_DONE ? MCP_OK : db_fail(db, rc, "reading the spend ledger", err);
 }
 
-static json_t *figures(json_t *o, const struct policy *p, const struct session_spend *s)
+/* The immutable part of a session's list entry, rendered once per process: a stored policy
+ * never changes, so neither do its ✓/✗ lines. Direct-mapped by session id (ids are random);
+ * status, expiry words and ledger figures are always computed fresh. */
+struct view_entry {
+    char id[SESSION_ID_MAX];
+    json_t *can, *cannot;
+    struct eth_u256 max_total;
+    unsigned decimals;
+    char symbol[POLICY_SYMBOL_MAX];
+    int usd;
+};
+
+#define VIEW_SLOTS 256
+static struct view_entry g_views[VIEW_SLOTS];
+
+static struct view_entry *view_of(const struct session_row *r, struct mcp_error *err)
+{
+    unsigned h = 2166136261u;
+    struct view_entry *e;
+    struct policy p;
+
+    for (const char *c = r->id; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    e = &g_views[h % VIEW_SLOTS];
+    if (strcmp(e->id, r->id) == 0)
+        return e;
+    if (!load_policy(&p, r)) {
+        mcp_errf(err, MCP_EINTERNAL, "the stored policy of %s cannot be read", r->id);
+        return NULL;
+    }
+    json_decref(e->can);
+    json_decref(e->cannot);
+    memset(e, 0, sizeof *e);
+    if (policy_summary(&e->can, &e->cannot, NULL, NULL, &p, err) != MCP_OK)
+        return NULL;
+    snprintf(e->id, sizeof e->id, "%s", r->id);
+    e->max_total = p.max_total;
+    e->decimals = p.token_decimals;
+    snprintf(e->symbol, sizeof e->symbol, "%s", p.token_symbol);
+    e->usd = p.token_usd;
+    return e;
+}
+
+static void figures(json_t *o, const struct view_entry *v, const struct session_spend *s)
 {
     struct eth_u256 used, left = {{0}};
     char spent[96], remaining[96];
 
     eth_u256_add(&used, &s->spent, &s->reserved);
-    if (eth_u256_cmp(&used, &p->max_total) < 0)
-        eth_u256_sub(&left, &p->max_total, &used);
-    session_view_amount(spent, sizeof spent, p, &s->spent);
-    session_view_amount(remaining, sizeof remaining, p, &left);
+    if (eth_u256_cmp(&used, &v->max_total) < 0)
+        eth_u256_sub(&left, &v->max_total, &used);
+    policy_words_amount(spent, sizeof spent, &s->spent, v->decimals, v->symbol, v->usd);
+    policy_words_amount(remaining, sizeof remaining, &left, v->decimals, v->symbol, v->usd);
     json_object_set_new(o, "spent", json_string(spent));
     json_object_set_new(o, "remaining", json_string(remaining));
     json_object_set_new(o, "executed", json_integer(s->executed));
-    return o;
 }
 
 json_t *session_view_json(struct db *db, const struct session_row *r, int64_t now, struct mcp_error *err)
 {
-    json_t *can = NULL, *cannot = NULL, *warnings = NULL, *o;
+    struct view_entry *v = view_of(r, err);
     struct session_spend spend;
     char expires[24], when[96], how[160];
-    char *text = NULL;
-    struct policy p;
+    json_t *o;
 
-    if (!load_policy(&p, r)) {
-        mcp_errf(err, MCP_EINTERNAL, "the stored policy of %s cannot be read", r->id);
+    if (v == NULL || session_view_spend(&spend, db, r->id, err) != MCP_OK)
         return NULL;
-    }
-    if (policy_summary(&can, &cannot, &warnings, &text, &p, err) != MCP_OK ||
-        session_view_spend(&spend, db, r->id, err) != MCP_OK) {
-        json_decref(can);
-        json_decref(cannot);
-        json_decref(warnings);
-        free(text);
-        return NULL;
-    }
-    free(text);
-    json_decref(warnings);
     clock_format(expires, r->expires_at);
     time_words(when, sizeof when, r, now);
     snprintf(how, sizeof how, "revoke_session {\"sessionId\": \"%s\"}", r->id);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s}", "sessionId", r->id, "label", r->label,
+    o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, s:O, s:s, s:s, s:s}", "sessionId", r->id, "label", r->label,
                   "feature", r->feature, "status", db_session_status(r, now), "chainId", (json_int_t)r->chain_id,
-                  "can", can, "cannot", cannot, "expiresAt", expires, "expiresIn", when, "howToRevoke", how);
+                  "can", v->can, "cannot", v->cannot, "expiresAt", expires, "expiresIn", when, "howToRevoke", how);
     if (o == NULL) {
         mcp_errf(err, MCP_ENOMEM, "out of memory");
         return NULL;
     }
-    return figures(o, &p, &spend);
+    figures(o, v, &spend);
+    return o;
 }

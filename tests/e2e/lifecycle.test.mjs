@@ -78,6 +78,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
             'You can revoke anytime',
         ],
         cannot: ['Transfer to other addresses', 'Exceed spending limits', 'Access after expiration'],
+        notes: [],
         warnings: [],
     });
     assert.equal(req.summaryText, ['Session Permissions:', ...req.summary.can.map((l) => `✓ ${l}`),

@@ -293,7 +293,7 @@ export function auditVerify(home, bin = BIN) {
         throw new Error(`audit verify printed ${JSON.stringify(r.stdout)} (exit ${r.status}), stderr ${r.stderr}`);
     }
     assert.equal(r.stdout.split('\n').length, 2, 'one line of JSON');
-    return { code: r.status, json, stderr: r.stderr };
+    return { code: r.status, json, stdout: r.stdout, stderr: r.stderr };
 }
 
 /* Replace what varies between runs (session ids, session key addresses, hashes) by
