@@ -22,7 +22,8 @@ const char mcp_modern_version[] = "2026-07-28";
 static const char server_instructions[] =
     "This server lets a user approve, list, audit and revoke ERC-4337 session keys: a narrowly "
     "scoped key that lets a backend run an automation (a TWAP order, a stop-loss) on the user's smart "
-    "wallet within strict limits. Flow: request_session_approval returns a summary of what the "
+    "wallet within strict limits. Flow: for a TWAP or stop-loss call plan_automation first (it gives "
+    "the exact, narrowest permissions); request_session_approval returns a summary of what the "
     "session CAN and CANNOT do and the EIP-712 typed data to sign; show the summary to the user "
     "verbatim, let them sign the typed data in their own wallet, then call confirm_session with the "
     "signature. Never claim a session is active unless confirm_session reported it. Amounts are "

@@ -91,6 +91,16 @@ static void every(char *out, size_t size, uint32_t seconds)
         snprintf(out, size, "every %s", w);
 }
 
+static void set_tokens(struct plan *p, const struct rgy_token *sell, const struct rgy_token *buy)
+{
+    memcpy(p->sell, sell->address, 20);
+    memcpy(p->buy, buy->address, 20);
+    snprintf(p->sell_symbol, sizeof p->sell_symbol, "%s", sell->symbol);
+    snprintf(p->buy_symbol, sizeof p->buy_symbol, "%s", buy->symbol);
+    p->sell_decimals = sell->decimals;
+    p->sell_usd = sell->usd;
+}
+
 static enum mcp_rc twap(struct plan *p, const struct rgy *r, json_t *a, struct mcp_error *err)
 {
     const struct rgy_token *sell, *buy;
@@ -114,12 +124,7 @@ static enum mcp_rc twap(struct plan *p, const struct rgy *r, json_t *a, struct m
         return mcp_errf(err, MCP_EINVAL, "that is %u trades; at most %d: use a longer interval", p->trades, PLAN_MAX_TRADES);
     if (memcmp(sell->address, buy->address, 20) == 0)
         return mcp_errf(err, MCP_EINVAL, "automation.buyToken is the same token as sellToken");
-    memcpy(p->sell, sell->address, 20);
-    memcpy(p->buy, buy->address, 20);
-    snprintf(p->sell_symbol, sizeof p->sell_symbol, "%s", sell->symbol);
-    snprintf(p->buy_symbol, sizeof p->buy_symbol, "%s", buy->symbol);
-    p->sell_decimals = sell->decimals;
-    p->sell_usd = sell->usd;
+    set_tokens(p, sell, buy);
     /* trades of q or q+1 units; the cap is the largest trade + 1%, rounded up to the display step */
     eth_u256_divmod_u64(&p->trade, &rem, &p->total, p->trades);
     big = p->trade;
@@ -160,12 +165,7 @@ static enum mcp_rc stop_loss(struct plan *p, const struct rgy *r, json_t *a, str
     p->duration = json_is_integer(dur) ? (uint32_t)json_integer_value(dur) : PLAN_STOP_LOSS_DEFAULT_DURATION;
     p->interval = p->duration;
     p->trades = 1;
-    memcpy(p->sell, sell->address, 20);
-    memcpy(p->buy, recv->address, 20);
-    snprintf(p->sell_symbol, sizeof p->sell_symbol, "%s", sell->symbol);
-    snprintf(p->buy_symbol, sizeof p->buy_symbol, "%s", recv->symbol);
-    p->sell_decimals = sell->decimals;
-    p->sell_usd = sell->usd;
+    set_tokens(p, sell, recv);
     p->trade = p->cap = p->total;
     snprintf(p->trigger, sizeof p->trigger, "%s", json_string_value(trig));
     policy_words_amount(amt, sizeof amt, &p->total, p->sell_decimals, p->sell_symbol, p->sell_usd);
