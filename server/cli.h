@@ -20,4 +20,9 @@ int cli_chain_main(int argc, char **argv);
 /* `sessionkey-mcp audit verify` (server/cli_audit.c). */
 int cli_audit_main(int argc, char **argv);
 
+/* `sessionkey-mcp exec [report] [--data-dir DIR] < requests` (server/cli_exec.c): the
+ * execution gate for the automation executor; one JSON request per stdin line, one JSON
+ * result per stdout line (authorize_execution, or report_execution with `report`). */
+int cli_exec_main(int argc, char **argv);
+
 #endif

@@ -28,6 +28,7 @@ static const char schema_v1[] =
     " label TEXT NOT NULL,"
     " scope_key TEXT NOT NULL,"         /* hash of chain, contract and function set: duplicate detection */
     " schedule TEXT NOT NULL,"          /* an automation's schedule in words, or '' */
+    " account TEXT NOT NULL,"           /* kernel-v3 account options (JSON), or '' */
     " policy TEXT NOT NULL,"            /* canonical JSON: the single source of truth */
     " session_key TEXT NOT NULL,"       /* the session key's address */
     " status TEXT NOT NULL CHECK(status IN ('pending','active','declined','lapsed','revoked')),"
@@ -162,8 +163,10 @@ static int user_version(struct db *db)
 
 static enum mcp_rc migrate(struct db *db, struct mcp_error *err)
 {
-    int v;
+    int v = user_version(db);
 
+    if (v == DB_SCHEMA_VERSION)
+        return MCP_OK; /* the common case: no write lock needed to open */
     if (db_begin(db, err) != MCP_OK)
         return MCP_EDB;
     v = user_version(db); /* read inside the write lock: two processes never migrate twice */

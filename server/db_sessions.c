@@ -8,7 +8,7 @@
 
 #define COLS "id, wallet, owner, chain_id, account_type, feature, label, scope_key, session_key, status, " \
              "created_at, approval_deadline, valid_after, expires_at, approved_at, ended_at, digest, policy, typed_data, " \
-             "schedule"
+             "schedule, account"
 
 /* Live = pending before the deadline, or active before expiry (expressed once, in SQL). */
 #define LIVE_SQL "((status = 'pending' AND approval_deadline > :now) OR (status = 'active' AND expires_at > :now))"
@@ -17,7 +17,8 @@ void db_session_row_free(struct session_row *r)
 {
     free(r->policy);
     free(r->typed_data);
-    r->policy = r->typed_data = NULL;
+    free(r->account);
+    r->policy = r->typed_data = r->account = NULL;
 }
 
 const char *db_session_status(const struct session_row *r, int64_t now)
@@ -86,7 +87,8 @@ static int read_row(struct session_row *r, sqlite3_stmt *st)
     r->policy = dup_text(st, 17);
     r->typed_data = dup_text(st, 18);
     copy_text(r->schedule, sizeof r->schedule, st, 19);
-    return r->policy != NULL && r->typed_data != NULL;
+    r->account = dup_text(st, 20);
+    return r->policy != NULL && r->typed_data != NULL && r->account != NULL;
 }
 
 enum mcp_rc db_session_insert(struct db *db, const struct session_row *r, struct mcp_error *err)
@@ -94,7 +96,7 @@ enum mcp_rc db_session_insert(struct db *db, const struct session_row *r, struct
     sqlite3_stmt *st;
     int rc;
 
-    if (db_prepare(db, &st, "INSERT INTO sessions(" COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err) != MCP_OK)
+    if (db_prepare(db, &st, "INSERT INTO sessions(" COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->wallet, -1, SQLITE_STATIC);
@@ -116,6 +118,7 @@ enum mcp_rc db_session_insert(struct db *db, const struct session_row *r, struct
     sqlite3_bind_text(st, 18, r->policy, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 19, r->typed_data, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 20, r->schedule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 21, r->account ? r->account : "", -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -276,19 +279,28 @@ enum mcp_rc db_session_match(struct session_row **rows, int *n, struct db *db, c
     return collect(rows, n, 20, st, 0, db, err);
 }
 
-enum mcp_rc db_session_shred_ended(struct db *db, int64_t now, int *n_shredded, struct mcp_error *err)
+enum mcp_rc db_session_shred_ended(struct db *db, int64_t now, int force, int *n_shredded, struct mcp_error *err)
 {
+    static int64_t last_sweep;
     sqlite3_stmt *st;
     enum mcp_rc rc;
 
+    if (n_shredded != NULL)
+        *n_shredded = 0;
+    if (!force && now >= last_sweep && now - last_sweep < 60)
+        return MCP_OK;
     if (db_prepare(db, &st,
-                   "DELETE FROM session_keys WHERE session_id IN (SELECT id FROM sessions WHERE "
-                   "(status = 'active' AND expires_at <= ?1) OR (status = 'pending' AND approval_deadline <= ?1) "
-                   "OR status IN ('declined', 'revoked', 'lapsed'))", err) != MCP_OK)
+                   "DELETE FROM session_keys WHERE session_id IN (SELECT k.session_id FROM session_keys k "
+                   "JOIN sessions s ON s.id = k.session_id WHERE (s.status = 'active' AND s.expires_at <= ?1) "
+                   "OR (s.status = 'pending' AND s.approval_deadline <= ?1) OR s.status IN ('declined', 'revoked'))",
+                   err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_int64(st, 1, now);
     rc = db_step_done(db, st, "removing keys of ended sessions", err);
-    if (n_shredded != NULL)
-        *n_shredded = rc == MCP_OK ? sqlite3_changes(db->h) : 0;
+    if (rc == MCP_OK) {
+        last_sweep = now;
+        if (n_shredded != NULL)
+            *n_shredded = sqlite3_changes(db->h);
+    }
     return rc;
 }

@@ -29,6 +29,7 @@ struct session_row {
     uint8_t digest[32];
     char *policy;          /* canonical JSON, malloc'd (db_session_row_free) */
     char *typed_data;      /* the typed data the user was asked to sign, malloc'd */
+    char *account;         /* kernel-v3 account options (JSON) or "", malloc'd */
 };
 
 void db_session_row_free(struct session_row *r);
@@ -74,8 +75,11 @@ enum mcp_rc db_session_match(struct session_row **rows, int *n, struct db *db, c
                              const char *term, struct mcp_error *err) SKM_WARN_UNUSED;
 
 /* Delete the sealed keys of sessions that can never be used again at time now (expired,
- * lapsed): crypto-shredding for sessions that ended by time. Runs inside the caller's
- * transaction. Returns: MCP_OK or MCP_EDB; *n_shredded (may be NULL). */
-enum mcp_rc db_session_shred_ended(struct db *db, int64_t now, int *n_shredded, struct mcp_error *err) SKM_WARN_UNUSED;
+ * lapsed, and any declined or revoked left behind): crypto-shredding for sessions that ended
+ * by time. Runs inside the caller's write transaction; scans only the keys table, and at most
+ * once per minute per process (pass force to run it now).
+ * Returns: MCP_OK or MCP_EDB; *n_shredded (may be NULL). */
+enum mcp_rc db_session_shred_ended(struct db *db, int64_t now, int force, int *n_shredded,
+                                   struct mcp_error *err) SKM_WARN_UNUSED;
 
 #endif

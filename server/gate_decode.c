@@ -212,6 +212,28 @@ static int fill_p2_permit_transfer(struct gate_effect *e, json_t *args, const st
                ? fail(e, "permitTransferFrom's arguments could not be read") : 0;
 }
 
+/* ERC-721 / ERC-1155 setApprovalForAll(operator, approved): every token of the collection. */
+static int fill_approval_for_all(struct gate_effect *e, json_t *args, const struct fn_entry *fe)
+{
+    (void)fe;
+    memcpy(e->token, e->target, 20);
+    if (addr_at(e->spender, args, 0))
+        return fail(e, "setApprovalForAll's operator could not be read");
+    e->unlimited = json_is_true(json_array_get(args, 1));
+    e->unmeasured = 1;
+    return 0;
+}
+
+/* NFT transfers (safeTransferFrom forms): to the second argument, never measured in the
+ * spend token. */
+static int fill_nft_transfer(struct gate_effect *e, json_t *args, const struct fn_entry *fe)
+{
+    (void)fe;
+    memcpy(e->token, e->target, 20);
+    e->unmeasured = 1;
+    return addr_at(e->recipient, args, 1) ? fail(e, "the transfer's recipient could not be read") : 0;
+}
+
 /* Batch forms: recognised, but what they move is not measured (the checks deny them). */
 static int fill_unmeasured(struct gate_effect *e, json_t *args, const struct fn_entry *fe)
 {
@@ -284,6 +306,13 @@ static struct fn_entry g_fns[] = {
     {"permit(address,address,uint256,uint256,uint8,bytes32,bytes32)", GATE_KIND_PERMIT, fill_permit_2612, 0, NULL},
     {"permit(address,address,uint256,uint256,bool,uint8,bytes32,bytes32)", GATE_KIND_PERMIT, fill_permit_dai, 0,
      NULL},
+    /* ERC-721 / ERC-1155 (transferFrom(address,address,uint256) is the ERC-20 row above) */
+    {"setApprovalForAll(address,bool)", GATE_KIND_APPROVE, fill_approval_for_all, 0, NULL},
+    {"safeTransferFrom(address,address,uint256)", GATE_KIND_TRANSFER, fill_nft_transfer, 0, NULL},
+    {"safeTransferFrom(address,address,uint256,bytes)", GATE_KIND_TRANSFER, fill_nft_transfer, 0, NULL},
+    {"safeTransferFrom(address,address,uint256,uint256,bytes)", GATE_KIND_TRANSFER, fill_nft_transfer, 0, NULL},
+    {"safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)", GATE_KIND_TRANSFER, fill_nft_transfer, 0,
+     NULL},
     /* Permit2 */
     {"approve(address,address,uint160,uint48)", GATE_KIND_APPROVE, fill_p2_approve, F_P2, NULL},
     {"permit(address,((address,uint160,uint48,uint48),address,uint256),bytes)", GATE_KIND_PERMIT, fill_p2_permit,
@@ -318,7 +347,7 @@ static struct fn_entry g_fns[] = {
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_ready;
-static struct eth_abi_type *g_batch_type; /* (address,uint256,bytes)[] of a Kernel batch */
+static struct eth_abi_type *g_batch_type; /* the parameters (Execution[]) of a Kernel batch */
 
 static void table_init(void)
 {
@@ -550,14 +579,16 @@ static enum mcp_rc kernel_packed(struct gate_calls *calls, const uint8_t *x, siz
 static enum mcp_rc kernel_batch(struct gate_calls *calls, const uint8_t *x, size_t len, struct mcp_error *err)
 {
     struct mcp_error derr;
-    json_t *arr = NULL, *item;
-    enum mcp_rc rc = eth_abi_decode(&arr, g_batch_type, x, len, &derr);
+    json_t *params = NULL, *arr, *item;
+    enum mcp_rc rc = eth_abi_decode_params(&params, g_batch_type, x, len, &derr);
     size_t i;
 
     if (rc == MCP_ENOMEM)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
     if (rc != MCP_OK)
         return kernel_malformed(calls, derr.msg);
+    arr = json_incref(json_array_get(params, 0)); /* abi.encode(Execution[]): one parameter */
+    json_decref(params);
     if (json_array_size(arr) == 0 || json_array_size(arr) > GATE_MAX_CALLS) {
         json_decref(arr);
         return kernel_malformed(calls, json_array_size(arr) == 0 ? "the batch execution is empty"

@@ -19,7 +19,8 @@
  *   Router payments sweepToken, unwrapWETH9, refundETH, pull: kind TRANSFER (they move
  *     what the router holds, or pull from the account).
  *   ERC-20 transfer, transferFrom (TRANSFER), approve, increaseAllowance (APPROVE),
- *     EIP-2612 permit and DAI permit (PERMIT).
+ *     EIP-2612 permit and DAI permit (PERMIT); ERC-721/1155 setApprovalForAll (APPROVE) and
+ *     safeTransferFrom / safeBatchTransferFrom (TRANSFER, not measured).
  *   Permit2 approve (APPROVE), permit single and batch (PERMIT), transferFrom single and
  *     batch (TRANSFER), permitTransferFrom (PERMIT).
  *   Account batch entry points (Kernel execute, executeFromExecutor, executeUserOp, ERC-7579

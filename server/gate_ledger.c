@@ -33,6 +33,25 @@ static int add_row(struct gate_totals *t, sqlite3_stmt *st, int64_t window_start
     return 0;
 }
 
+/* Hot statements: kept prepared for the life of the connection (db_cached). */
+static const char sql_totals[] = "SELECT amount, state, created_at, lapses_at FROM ledger "
+                                 "WHERE session_id = ? AND state <> 'released'";
+static const char sql_reserve[] = "INSERT INTO ledger(session_id, reservation_id, amount, state, created_at, "
+                                  "updated_at, lapses_at) VALUES(?, ?, ?, 'reserved', ?, ?, ?)";
+static const char sql_load[] = "SELECT session_id, amount, state, lapses_at, tx_hash, created_at FROM ledger "
+                               "WHERE reservation_id = ?";
+static const char sql_settle[] = "UPDATE ledger SET state = ?, tx_hash = ?, updated_at = ? "
+                                 "WHERE reservation_id = ? AND state = 'reserved'";
+
+/* Step a cached statement that returns no rows, and reset it. */
+static enum mcp_rc step_done(struct db *db, sqlite3_stmt *st, const char *what, struct mcp_error *err)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? MCP_OK : db_fail(db, rc, what, err);
+}
+
 enum mcp_rc gate_ledger_totals(struct gate_totals *out, struct db *db, const char *session_id, int64_t now,
                                uint32_t window, struct mcp_error *err)
 {
@@ -40,20 +59,19 @@ enum mcp_rc gate_ledger_totals(struct gate_totals *out, struct db *db, const cha
     int rc;
 
     memset(out, 0, sizeof *out);
-    if (db_prepare(db, &st, "SELECT amount, state, created_at, lapses_at FROM ledger "
-                            "WHERE session_id = ? AND state <> 'released'", err) != MCP_OK)
+    if (db_cached(db, &st, sql_totals, err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (!counts((const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 3), now))
             continue; /* lapsed */
         if (add_row(out, st, now - (int64_t)window, window) != 0) {
-            sqlite3_finalize(st);
+            sqlite3_reset(st);
             return mcp_errf(err, MCP_EDB, "The spend ledger of %s holds an amount that is not a number; the "
                             "database was changed outside sessionkey-mcp.", session_id);
         }
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc == SQLITE_DONE ? MCP_OK : db_fail(db, rc, "reading the spend ledger", err);
 }
 
@@ -77,8 +95,7 @@ enum mcp_rc gate_ledger_reserve(char id[GATE_RESERVATION_ID_MAX], struct db *db,
 
     new_id(id);
     eth_u256_to_dec(dec, sizeof dec, amount);
-    if (db_prepare(db, &st, "INSERT INTO ledger(session_id, reservation_id, amount, state, created_at, updated_at, "
-                            "lapses_at) VALUES(?, ?, ?, 'reserved', ?, ?, ?)", err) != MCP_OK)
+    if (db_cached(db, &st, sql_reserve, err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
@@ -86,7 +103,7 @@ enum mcp_rc gate_ledger_reserve(char id[GATE_RESERVATION_ID_MAX], struct db *db,
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_int64(st, 5, now);
     sqlite3_bind_int64(st, 6, now + lapse);
-    return db_step_done(db, st, "reserving the amount", err);
+    return step_done(db, st, "reserving the amount", err);
 }
 
 /* The row as it is now. */
@@ -101,8 +118,7 @@ static enum mcp_rc load(struct row *r, struct gate_settled *out, struct db *db, 
     sqlite3_stmt *st;
     int rc;
 
-    if (db_prepare(db, &st, "SELECT session_id, amount, state, lapses_at, tx_hash, created_at FROM ledger "
-                            "WHERE reservation_id = ?", err) != MCP_OK)
+    if (db_cached(db, &st, sql_load, err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
@@ -116,7 +132,7 @@ static enum mcp_rc load(struct row *r, struct gate_settled *out, struct db *db, 
         if (eth_u256_from_dec(&out->amount, (const char *)sqlite3_column_text(st, 1), "amount", NULL) != MCP_OK)
             rc = SQLITE_CORRUPT;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc == SQLITE_DONE)
         return mcp_errf(err, MCP_ENOTFOUND, "There is no reservation %s. Pass the reservationId that "
                         "authorize_execution returned.", id);
@@ -152,8 +168,7 @@ enum mcp_rc gate_ledger_settle(struct gate_settled *out, struct db *db, const ch
     if (strcmp(r.state, "reserved") != 0)
         return repeat(out, &r, want, tx_hash ? tx_hash : "", reservation_id, err);
     out->late = r.lapses_at <= now;
-    if (db_prepare(db, &st, "UPDATE ledger SET state = ?, tx_hash = ?, updated_at = ? "
-                            "WHERE reservation_id = ? AND state = 'reserved'", err) != MCP_OK)
+    if (db_cached(db, &st, sql_settle, err) != MCP_OK)
         return MCP_EDB;
     sqlite3_bind_text(st, 1, want, -1, SQLITE_STATIC);
     if (tx_hash != NULL)
@@ -162,7 +177,7 @@ enum mcp_rc gate_ledger_settle(struct gate_settled *out, struct db *db, const ch
         sqlite3_bind_null(st, 2);
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_text(st, 4, reservation_id, -1, SQLITE_STATIC);
-    if ((rc = db_step_done(db, st, "recording the outcome", err)) != MCP_OK)
+    if ((rc = step_done(db, st, "recording the outcome", err)) != MCP_OK)
         return rc;
     if (sqlite3_changes(db->h) != 1)
         return mcp_errf(err, MCP_ECONFLICT, "Reservation %s changed while it was being settled; retry.",

@@ -202,17 +202,18 @@ static void pack128(uint8_t out[32], const struct eth_u256 *hi, const struct eth
 
 void gate_userop_hash(uint8_t out[32], const struct gate_user_op *op, uint64_t chain_id)
 {
+    static const uint8_t empty[1] = {0};
     uint8_t packed[8 * 32], outer[3 * 32];
 
     memset(packed, 0, sizeof packed);
     memcpy(packed + 12, op->sender, 20);
     eth_u256_to_be(packed + 32, &op->nonce);
-    eth_keccak256(packed + 64, op->init_code, op->init_code_len);
-    eth_keccak256(packed + 96, op->call_data, op->call_data_len);
+    eth_keccak256(packed + 64, op->init_code ? op->init_code : empty, op->init_code_len);
+    eth_keccak256(packed + 96, op->call_data ? op->call_data : empty, op->call_data_len);
     pack128(packed + 128, &op->verification_gas, &op->call_gas);
     eth_u256_to_be(packed + 160, &op->pre_verification_gas);
     pack128(packed + 192, &op->max_priority_fee, &op->max_fee);
-    eth_keccak256(packed + 224, op->paymaster_and_data, op->paymaster_and_data_len);
+    eth_keccak256(packed + 224, op->paymaster_and_data ? op->paymaster_and_data : empty, op->paymaster_and_data_len);
     memset(outer, 0, sizeof outer);
     eth_keccak256(outer, packed, sizeof packed);
     memcpy(outer + 44, entry_point_v07, 20);

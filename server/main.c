@@ -15,6 +15,7 @@
 #include "app_state.h"
 #include "cfg.h"
 #include "cli.h"
+#include "cli_zerodev.h"
 #include "io_lines.h"
 #include "log.h"
 #include "mcp_server.h"
@@ -142,6 +143,10 @@ int main(int argc, char **argv)
         return cli_chain_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "audit") == 0)
         return cli_audit_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "exec") == 0)
+        return cli_exec_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "zerodev") == 0)
+        return cli_zerodev_main(argc - 1, argv + 1);
     switch (cfg_parse(&cfg, argc, argv)) {
     case CFG_EXIT_OK:
         return 0;

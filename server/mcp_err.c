@@ -9,15 +9,18 @@
 
 enum mcp_rc mcp_errf(struct mcp_error *err, enum mcp_rc rc, const char *fmt, ...)
 {
+    char tmp[MCP_ERR_MSG_MAX];
     va_list ap;
 
     if (err == NULL)
         return rc;
-    err->rc = rc;
+    /* format into a temporary: callers may pass err->msg itself as an argument */
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    utf8_sanitize(err->msg);
+    utf8_sanitize(tmp);
+    memcpy(err->msg, tmp, sizeof tmp);
+    err->rc = rc;
     return rc;
 }
 

@@ -12,14 +12,17 @@
 #include "eth_secp.h"
 #include "keys_store.h"
 #include "log.h"
+#include "policy.h"
 #include "policy_typed.h"
 #include "policy_words.h"
 #include "session_view.h"
 #include "tool_util.h"
 #include "tools_decl.h"
+#include "zd_serialize.h"
+#include "zd_session.h"
 
-static enum mcp_rc reply(struct tool_reply *out, const struct session_row *row, const char *status, char *text,
-                         struct mcp_error *err)
+static enum mcp_rc reply(struct tool_reply *out, struct db *db, const struct session_row *row, const char *status,
+                         char *text, struct mcp_error *err)
 {
     char expires[24];
 
@@ -27,6 +30,12 @@ static enum mcp_rc reply(struct tool_reply *out, const struct session_row *row, 
     out->structured = json_pack("{s:s, s:s, s:s, s:s}", "sessionId", row->id, "status", status, "expiresAt", expires,
                                 "message", text ? text : "");
     out->text = text;
+    if (out->structured != NULL && strcmp(status, "active") == 0 && strcmp(row->account_type, "kernel-v3") == 0) {
+        char *b64 = session_view_approval(db, row->id);
+        if (b64 != NULL)
+            json_object_set_new(out->structured, "serializedApproval", json_string(b64));
+        free(b64);
+    }
     if (out->structured == NULL || text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
     return MCP_OK;
@@ -59,7 +68,7 @@ static enum mcp_rc reject(struct db *db, struct session_row *row, int64_t now, s
     tool_appendf(&text, "No problem: the request was declined and its session key destroyed, so nothing can run "
                  "on the wallet. The user can set up the automation again any time, or %s",
                  "simply sign each trade themselves in their own wallet.");
-    return reply(out, row, "declined", text, err);
+    return reply(out, db, row, "declined", text, err);
 }
 
 static void record_failure(struct db *db, const struct session_row *row, int64_t now, const char *why)
@@ -111,50 +120,90 @@ static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, in
     return MCP_OK;
 }
 
+/* Kernel v3: rebuild the exact Enable data from the stored policy and account options, check
+ * it is what the owner was shown, and serialize the approval (which first checks that the
+ * signature recovers the owner). Out: *b64, malloc'd. */
+static enum mcp_rc verify_kernel(char **b64, const struct session_row *row, const char *sig_hex, struct mcp_error *err)
+{
+    struct zd_session_opts o;
+    struct zd_approval a;
+    struct policy p;
+    uint8_t sig[65];
+    json_error_t jerr;
+    json_t *pj = json_loads(row->policy, 0, &jerr), *oj = json_loads(row->account, 0, &jerr);
+    enum mcp_rc rc = MCP_EINTERNAL;
+
+    memset(&a, 0, sizeof a);
+    if (pj == NULL || oj == NULL || policy_from_json(&p, pj, err) != MCP_OK || zd_session_opts_from_json(&o, oj, err) != MCP_OK)
+        rc = mcp_errf(err, MCP_EINTERNAL, "The stored request for %s is damaged; revoke it and request a new one.", row->id);
+    else if ((rc = zd_session_build(&a, &p, &o, err)) != MCP_OK)
+        ;
+    else if (memcmp(a.digest, row->digest, 32) != 0)
+        rc = mcp_errf(err, MCP_EINTERNAL, "The Enable data rebuilt for %s no longer matches what was shown; revoke "
+                      "it and request a new session.", row->id);
+    else if ((rc = eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err)) == MCP_OK &&
+             (rc = zd_serialize_approval(b64, NULL, &a, sig, err)) != MCP_OK)
+        mcp_err_prefix(err, "This signature does not approve session %s", row->id);
+    zd_approval_free(&a);
+    json_decref(pj);
+    json_decref(oj);
+    return rc;
+}
+
 static enum mcp_rc approve(struct db *db, struct session_row *row, const char *sig_hex, int64_t now,
                            struct tool_reply *out, struct mcp_error *err)
 {
-    char *text = NULL, next[512];
+    char *text = NULL, next[512], *b64 = NULL;
+    int kernel = strcmp(row->account_type, "kernel-v3") == 0;
     sqlite3_stmt *st;
 
-    if (verify(row, sig_hex, now, err) != MCP_OK) {
-        record_failure(db, row, now, err->msg);
+    if ((kernel ? verify_kernel(&b64, row, sig_hex, err) : verify(row, sig_hex, now, err)) != MCP_OK) {
+        if (err->rc == MCP_ECRYPTO)
+            record_failure(db, row, now, err->msg);
         return err->rc;
     }
     if (db_begin(db, err) != MCP_OK)
         return err->rc;
     if (db_session_transition(db, row->id, "pending", "active", now, err) != MCP_OK ||
-        db_prepare(db, &st, "INSERT INTO approvals(session_id, signature, created_at) VALUES(?, ?, ?)", err) != MCP_OK)
+        db_prepare(db, &st, "INSERT INTO approvals(session_id, signature, serialized_approval, created_at) "
+                            "VALUES(?, ?, ?, ?)", err) != MCP_OK)
         goto fail;
     sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, sig_hex, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
+    if (b64 != NULL)
+        sqlite3_bind_text(st, 3, b64, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
     if (db_step_done(db, st, "saving the approval", err) != MCP_OK ||
         db_audit_append(db, now, row->wallet, row->id, "approved", NULL, err) != MCP_OK ||
         db_commit(db, err) != MCP_OK)
         goto fail;
+    free(b64);
     session_view_next_step(next, sizeof next, row, now);
     tool_appendf(&text, "Session %s is active. %s Say 'show my automations' to check on it or cancel it.", row->id,
                  next);
-    return reply(out, row, "active", text, err);
+    if (kernel)
+        tool_appendf(&text, " The executor gets the serialized approval (serializedApproval); it holds no private "
+                     "key: every transaction is still signed through this server's execution checks.");
+    return reply(out, db, row, "active", text, err);
 fail:
+    free(b64);
     db_rollback(db);
     return err->rc;
 }
 
 /* A session that is no longer pending: say where it stands, idempotently for "active". */
-static enum mcp_rc settled(struct session_row *row, const char *status, int reject_asked, struct tool_reply *out,
-                           struct mcp_error *err)
+static enum mcp_rc settled(struct db *db, struct session_row *row, const char *status, int reject_asked,
+                           struct tool_reply *out, struct mcp_error *err)
 {
     char *text = NULL;
 
     if (strcmp(status, "active") == 0 && !reject_asked) {
         tool_appendf(&text, "Session %s is already active; nothing more to confirm.", row->id);
-        return reply(out, row, "active", text, err);
+        return reply(out, db, row, "active", text, err);
     }
     if (strcmp(status, "declined") == 0 && reject_asked) {
         tool_appendf(&text, "Session %s was already declined; nothing more to do.", row->id);
-        return reply(out, row, "declined", text, err);
+        return reply(out, db, row, "declined", text, err);
     }
     if (strcmp(status, "lapsed") == 0)
         return mcp_errf(err, MCP_ECONFLICT, "The approval request %s lapsed: it was not signed within 15 minutes, "
@@ -185,12 +234,22 @@ enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool
     if ((db = tool_db(ctx, err)) == NULL || db_session_get(db, &row, sid, err) != MCP_OK)
         return err->rc;
     status = db_session_status(&row, now);
+    if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
+        tool_sweep(db, now, 1); /* its key must go now, not at the next sweep */
     if (strcmp(status, "pending") != 0)
-        rc = settled(&row, status, reject_asked, out, err);
+        rc = settled(db, &row, status, reject_asked, out, err);
     else if (reject_asked)
         rc = reject(db, &row, now, out, err);
     else
         rc = approve(db, &row, sig, now, out, err);
+    if (rc == MCP_ECONFLICT && strcmp(status, "pending") == 0) {
+        /* another process settled it between our read and our write: answer from what it did */
+        db_session_row_free(&row);
+        if (db_session_get(db, &row, sid, err) != MCP_OK)
+            return err->rc;
+        mcp_err_clear(err);
+        rc = settled(db, &row, db_session_status(&row, now), reject_asked, out, err);
+    }
     db_session_row_free(&row);
     return rc;
 }

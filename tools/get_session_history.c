@@ -66,6 +66,8 @@ enum mcp_rc tool_get_session_history(struct tool_ctx *ctx, json_t *args, struct 
         snprintf(cursor, sizeof cursor, "before:%lld", (long long)next);
         json_object_set_new(out->structured, "nextCursor", json_string(cursor));
     }
+    if (sid == NULL)
+        tool_checksum(wallet, wallet);
     out->text = render(json_object_get(out->structured, "entries"), sid ? sid : wallet);
     if (out->structured == NULL || out->text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");

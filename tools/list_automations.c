@@ -40,6 +40,11 @@ static void render_one(char **text, json_t *s)
                  json_string_value(json_object_get(s, "sessionId")));
     json_array_foreach(json_object_get(s, "can"), i, line)
         tool_appendf(text, "  ✓ %s\n", json_string_value(line));
+    if (json_object_get(s, "slicesLeft") != NULL)
+        tool_appendf(text, "  TWAP: %lld of %lld slices done, %lld left.\n",
+                     (long long)json_integer_value(json_object_get(s, "slicesDone")),
+                     (long long)json_integer_value(json_object_get(s, "slicesTotal")),
+                     (long long)json_integer_value(json_object_get(s, "slicesLeft")));
     tool_appendf(text, "  Spent %s in %lld transaction%s; %s left.\n  To revoke: %s\n",
                  json_string_value(json_object_get(s, "spent")),
                  (long long)json_integer_value(json_object_get(s, "executed")),
@@ -51,6 +56,7 @@ static void render_one(char **text, json_t *s)
 enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
 {
     const char *filter = json_string_value(json_object_get(args, "status"));
+    int with_approval = json_is_true(json_object_get(args, "includeApproval"));
     int limit = (int)tool_int(args, "limit", 20), n = 0, more = 0;
     struct session_row *rows = NULL;
     char wallet[43], shown[43], cid[SESSION_ID_MAX];
@@ -69,13 +75,19 @@ enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct too
         return err->rc;
     }
     tool_checksum(shown, wallet);
-    tool_appendf(&out->text, "%d %s session%s on %s:\n", n, strcmp(filter, "all") == 0 ? "" : filter,
-                 n == 1 ? "" : "s", shown);
+    tool_appendf(&out->text, "%d %s%ssession%s on %s:\n", n, strcmp(filter, "all") == 0 ? "" : filter,
+                 strcmp(filter, "all") == 0 ? "" : " ", n == 1 ? "" : "s", shown);
     for (int i = 0; i < n && rc == MCP_OK; i++) {
         json_t *s = session_view_json(db, &rows[i], now, err);
         if (s == NULL)
             rc = err->rc;
         else {
+            if (with_approval && strcmp(db_session_status(&rows[i], now), "active") == 0) {
+                char *b64 = session_view_approval(db, rows[i].id);
+                if (b64 != NULL)
+                    json_object_set_new(s, "serializedApproval", json_string(b64));
+                free(b64);
+            }
             render_one(&out->text, s);
             json_array_append_new(list, s);
         }

@@ -22,6 +22,7 @@
 #include "policy_typed.h"
 #include "policy_words.h"
 #include "plan_automation.h"
+#include "zd_session.h"
 #include "session_view.h"
 #include "testhook.h"
 #include "tool_util.h"
@@ -33,6 +34,9 @@
 struct request {
     struct policy p;
     char balance_note[200]; /* what the balance check found, or why it did not run */
+    int is_kernel;          /* a ZeroDev Kernel v3 account: the owner signs ZeroDev's Enable data */
+    struct zd_session_opts zopts;
+    json_t *notes;
     struct session_row row;
     json_t *can, *cannot, *warnings, *typed;
     char *summary;
@@ -48,6 +52,8 @@ static void request_free(struct request *r)
     free(r->summary);
     free(r->policy_json);
     free(r->typed_json);
+    free(r->row.account);
+    json_decref(r->notes);
 }
 
 static enum mcp_rc duplicate_error(struct db *db, const struct request *r, int64_t now, struct mcp_error *err)
@@ -143,15 +149,49 @@ static void row_identity(struct request *r, int64_t now)
 }
 
 /* With the key made: render, build the typed data, and serialize what is stored. */
+/* The typed data for a Kernel account: ZeroDev's Enable data, with the note on who enforces
+ * what appended to the summary (the chain holds some limits, this server all of them). */
+static enum mcp_rc render_kernel(struct request *r, struct mcp_error *err)
+{
+    struct zd_approval a;
+    char note[600];
+    enum mcp_rc rc = zd_session_build(&a, &r->p, &r->zopts, err);
+    json_t *opts;
+
+    if (rc == MCP_OK && (r->typed = zd_enable_typed_data_for_wallet(a.typed_data)) == NULL)
+        rc = mcp_errf(err, MCP_ENOMEM, "out of memory");
+    if (rc == MCP_OK)
+        memcpy(r->row.digest, a.digest, 32);
+    zd_approval_free(&a);
+    if (rc != MCP_OK)
+        return rc;
+    zd_session_enforcement_note(note, sizeof note, &r->p, &r->zopts);
+    json_array_append_new(r->notes, json_string(note));
+    tool_appendf(&r->summary, "ℹ %s\n", note);
+    opts = zd_session_opts_json(&r->zopts);
+    r->row.account = opts ? json_dumps(opts, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(opts);
+    snprintf(r->row.account_type, sizeof r->row.account_type, "kernel-v3");
+    return r->row.account && r->summary ? MCP_OK : mcp_errf(err, MCP_ENOMEM, "out of memory");
+}
+
+/* With the key made: render, build the typed data, and serialize what is stored. */
 static enum mcp_rc render(struct request *r, struct mcp_error *err)
 {
     if (policy_summary(&r->can, &r->cannot, &r->warnings, &r->summary, &r->p, err) != MCP_OK)
         return err->rc;
-    r->typed = policy_typed_data(&r->p, r->row.id, r->summary);
-    if (r->typed == NULL)
+    if ((r->notes = policy_summary_notes(&r->p)) == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
-    if (policy_typed_digest(r->row.digest, r->typed, err) != MCP_OK)
-        return err->rc;
+    if (r->is_kernel) {
+        if (render_kernel(r, err) != MCP_OK)
+            return err->rc;
+    } else {
+        r->typed = policy_typed_data(&r->p, r->row.id, r->summary);
+        if (r->typed == NULL)
+            return mcp_errf(err, MCP_ENOMEM, "out of memory");
+        if (policy_typed_digest(r->row.digest, r->typed, err) != MCP_OK)
+            return err->rc;
+    }
     r->policy_json = policy_canonical(&r->p);
     r->typed_json = json_dumps(r->typed, JSON_COMPACT);
     if (r->policy_json == NULL || r->typed_json == NULL)
@@ -183,7 +223,7 @@ static enum mcp_rc store(struct tool_ctx *ctx, struct db *db, struct request *r,
 
     if (km == NULL || db_begin(db, err) != MCP_OK)
         return err->rc;
-    if ((rc = duplicate_error(db, r, now, err)) != MCP_OK)
+    if ((rc = db_session_shred_ended(db, now, 0, NULL, err)) != MCP_OK || (rc = duplicate_error(db, r, now, err)) != MCP_OK)
         goto out;
     if ((rc = keys_store_generate(addr, db->h, km, r->row.id, r->row.wallet, now, err)) != MCP_OK)
         goto out;
@@ -217,7 +257,7 @@ static char *result_text(const struct request *r)
     tool_checksum(owner, r->row.owner);
     if (typed != NULL)
         tool_appendf(&text,
-                     "%s\n\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
+                     "%s\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
                      "Show the summary above to the user exactly as written. Then ask them to sign the typed data "
                      "below with their wallet (eth_signTypedData_v4, signer %s) and call confirm_session with this "
                      "sessionId and the signature. If they decline, call confirm_session with decision "
@@ -239,8 +279,11 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
 
     memset(&r, 0, sizeof r);
     if (policy_from_request(&r.p, ctx->cfg, args, no_key, now, err) != MCP_OK ||
-        check_automation(ctx, &r, args, err) != MCP_OK || check_balance(ctx, &r, err) != MCP_OK)
+        check_automation(ctx, &r, args, err) != MCP_OK || check_balance(ctx, &r, err) != MCP_OK ||
+        zd_session_choose(&r.zopts, &r.is_kernel, ctx->cfg, &r.p, json_object_get(args, "account"), err) != MCP_OK) {
+        request_free(&r);
         return err->rc;
+    }
     if ((db = tool_db(ctx, err)) == NULL)
         return err->rc;
     row_identity(&r, now);
@@ -253,9 +296,9 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
     clock_format(expires, r.row.expires_at);
     clock_format(deadline, r.row.approval_deadline);
     tool_checksum(key, r.row.session_key);
-    out->structured = json_pack("{s:s, s:s, s:{s:O, s:O, s:O, s:o}, s:O, s:s, s:s, s:s, s:s}", "sessionId", r.row.id,
-                                "status", "pending", "summary", "can", r.can, "cannot", r.cannot, "warnings",
-                                r.warnings, "notes", policy_summary_notes(&r.p), "typedData", r.typed, "digest", "", "sessionKeyAddress", key, "expiresAt",
+    out->structured = json_pack("{s:s, s:s, s:s, s:{s:O, s:O, s:O, s:O}, s:O, s:s, s:s, s:s, s:s}", "sessionId",
+                                r.row.id, "status", "pending", "accountType", r.row.account_type, "summary", "can",
+                                r.can, "cannot", r.cannot, "warnings", r.warnings, "notes", r.notes, "typedData", r.typed, "digest", "", "sessionKeyAddress", key, "expiresAt",
                                 expires, "approvalDeadline", deadline);
     if (out->structured != NULL) {
         char digest[67];

@@ -62,11 +62,27 @@ static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session
         tool_appendf(&o->text, "Session %s was already revoked; nothing more to do.\n", r->id);
         return MCP_OK;
     }
-    if (strcmp(r->status, "declined") == 0 || strcmp(st, "lapsed") == 0)
+    if (strcmp(r->status, "declined") == 0 || strcmp(st, "lapsed") == 0) {
+        tool_sweep(db, now, 1);
         return mcp_errf(err, MCP_ECONFLICT, "Session %s is %s: it never became active and has no key left, so "
                         "there is nothing to revoke.", r->id, st);
-    if (revoke_one(db, r, reason, now, err) != MCP_OK)
-        return err->rc;
+    }
+    if (revoke_one(db, r, reason, now, err) != MCP_OK) {
+        struct session_row again;
+        int revoked;
+        /* another process may have revoked it between our read and our write */
+        if (err->rc != MCP_ECONFLICT || db_session_get(db, &again, r->id, err) != MCP_OK)
+            return err->rc;
+        revoked = strcmp(again.status, "revoked") == 0;
+        db_session_row_free(&again);
+        if (!revoked)
+            return mcp_errf(err, MCP_ECONFLICT, "Session %s changed while it was being revoked; call revoke_session "
+                            "again.", r->id);
+        mcp_err_clear(err);
+        json_array_append_new(o->already, json_string(r->id));
+        tool_appendf(&o->text, "Session %s was already revoked; nothing more to do.\n", r->id);
+        return MCP_OK;
+    }
     json_array_append_new(o->revoked, json_string(r->id));
     tool_appendf(&o->text, "Revoked %s. Its key is destroyed: it can never execute again.\n", r->id);
     return MCP_OK;

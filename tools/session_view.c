@@ -9,6 +9,8 @@
 #include "clock.h"
 #include "eth_hex.h"
 #include "eth_keccak.h"
+#include "gate_figures.h"
+#include "gate_ledger.h"
 #include "policy.h"
 #include "policy_summary.h"
 #include "policy_words.h"
@@ -110,27 +112,31 @@ void session_view_next_step(char *out, size_t size, const struct session_row *r,
 enum mcp_rc session_view_spend(struct session_spend *out, struct db *db, const char *session_id,
                                struct mcp_error *err)
 {
-    sqlite3_stmt *st;
-    int rc;
+    struct gate_totals t;
 
     memset(out, 0, sizeof *out);
-    static const char sql[] = "SELECT amount, state FROM ledger WHERE session_id = ? AND state <> 'released'";
-
-    if (db_cached(db, &st, sql, err) != MCP_OK)
+    if (gate_ledger_totals(&t, db, session_id, clock_now(), 0, err) != MCP_OK)
         return MCP_EDB;
+    out->spent = t.spent;
+    out->reserved = t.reserved;
+    out->executed = t.executed;
+    out->pending = t.pending;
+    return MCP_OK;
+}
+
+char *session_view_approval(struct db *db, const char *session_id)
+{
+    static const char sql[] = "SELECT serialized_approval FROM approvals WHERE session_id = ?";
+    sqlite3_stmt *st;
+    char *out = NULL;
+
+    if (db_cached(db, &st, sql, NULL) != MCP_OK)
+        return NULL;
     sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct eth_u256 v;
-        int committed = strcmp((const char *)sqlite3_column_text(st, 1), "committed") == 0;
-        if (eth_u256_from_dec(&v, (const char *)sqlite3_column_text(st, 0), "ledger amount", err) != MCP_OK) {
-            sqlite3_reset(st);
-            return MCP_EDB;
-        }
-        eth_u256_add(committed ? &out->spent : &out->reserved, committed ? &out->spent : &out->reserved, &v);
-        out->executed += committed;
-    }
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+        out = strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? MCP_OK : db_fail(db, rc, "reading the spend ledger", err);
+    return out;
 }
 
 /* The immutable part of a session's list entry, rendered once per process: a stored policy
@@ -143,6 +149,7 @@ struct view_entry {
     unsigned decimals;
     char symbol[POLICY_SYMBOL_MAX];
     int usd;
+    long long slices_total; /* TWAP slices (gate_figures.h) */
 };
 
 #define VIEW_SLOTS 256
@@ -173,6 +180,7 @@ static struct view_entry *view_of(const struct session_row *r, struct mcp_error 
     e->decimals = p.token_decimals;
     snprintf(e->symbol, sizeof e->symbol, "%s", p.token_symbol);
     e->usd = p.token_usd;
+    e->slices_total = gate_figures_slices_total(&p);
     return e;
 }
 
@@ -189,6 +197,17 @@ static void figures(json_t *o, const struct view_entry *v, const struct session_
     json_object_set_new(o, "spent", json_string(spent));
     json_object_set_new(o, "remaining", json_string(remaining));
     json_object_set_new(o, "executed", json_integer(s->executed));
+    json_object_set_new(o, "inFlight", json_integer(s->pending));
+}
+
+/* TWAP sessions: slices done (committed) and left (not done and not in flight). */
+static void slices(json_t *o, const struct view_entry *v, const struct session_spend *s)
+{
+    long long left = v->slices_total - s->executed - s->pending;
+
+    json_object_set_new(o, "slicesTotal", json_integer(v->slices_total));
+    json_object_set_new(o, "slicesDone", json_integer(s->executed));
+    json_object_set_new(o, "slicesLeft", json_integer(left > 0 ? left : 0));
 }
 
 json_t *session_view_json(struct db *db, const struct session_row *r, int64_t now, struct mcp_error *err)
@@ -210,6 +229,9 @@ json_t *session_view_json(struct db *db, const struct session_row *r, int64_t no
         mcp_errf(err, MCP_ENOMEM, "out of memory");
         return NULL;
     }
+    json_object_set_new(o, "accountType", json_string(r->account_type));
     figures(o, v, &spend);
+    if (strcmp(r->feature, "twap") == 0)
+        slices(o, v, &spend);
     return o;
 }

@@ -28,13 +28,19 @@ void session_view_amount(char *out, size_t size, const struct policy *p, const s
  * selectors, as 0x + 64 hex digits (out size 67). */
 void session_view_scope_key(char out[67], const struct policy *p);
 
-/* Ledger totals of a session: committed (spent) and reserved amounts, committed count. */
+/* Ledger totals of a session now (gate_ledger_totals): committed (spent) and live reserved
+ * amounts (lapsed reservations no longer count), committed and in-flight counts. */
 struct session_spend {
     struct eth_u256 spent, reserved;
     long long executed;
+    long long pending;
 };
 enum mcp_rc session_view_spend(struct session_spend *out, struct db *db, const char *session_id,
                                struct mcp_error *err) SKM_WARN_UNUSED;
+
+/* The serialized approval stored for a Kernel v3 session, malloc'd, or NULL when there is
+ * none (not a Kernel session, not approved) or on error. */
+char *session_view_approval(struct db *db, const char *session_id);
 
 /* The list_automations entry. Returns: a new object, or NULL with err set. */
 json_t *session_view_json(struct db *db, const struct session_row *r, int64_t now, struct mcp_error *err);

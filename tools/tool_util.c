@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "app_state.h"
+#include "db_sessions.h"
 #include "eth_addr.h"
+#include "keys_store.h"
+#include "log.h"
 
 const char tool_manual_fallback[] =
     "Meanwhile nothing is automated: the user can still make each trade themselves by signing every "
@@ -21,6 +24,21 @@ struct db *tool_db(struct tool_ctx *ctx, struct mcp_error *err)
         mcp_errf(err, err->rc ? err->rc : MCP_EDB, "%.300s Retry once the storage problem is fixed. %s", err->msg,
                  tool_manual_fallback);
     return db;
+}
+
+void tool_sweep(struct db *db, int64_t now, int force)
+{
+    struct mcp_error err;
+    int n = 0;
+
+    if (db_begin(db, &err) == MCP_OK && db_session_shred_ended(db, now, force, &n, &err) == MCP_OK &&
+        db_commit(db, &err) == MCP_OK) {
+        if (n > 0)
+            keys_store_checkpoint(db->h, NULL);
+        return;
+    }
+    db_rollback(db);
+    log_warn("could not remove the keys of ended sessions: %s", err.msg);
 }
 
 enum mcp_rc tool_address(char out[43], json_t *args, const char *field, struct mcp_error *err)

@@ -15,6 +15,11 @@ extern const char tool_manual_fallback[];
  * how to retry, and the manual fallback. */
 struct db *tool_db(struct tool_ctx *ctx, struct mcp_error *err);
 
+/* Destroy the keys of sessions that ended by time, in a transaction of its own, then flush
+ * them out of the WAL. force: run now (a tool just saw a lapsed or expired session); else
+ * at most once a minute. Best effort: failures are logged, never shown to the user. */
+void tool_sweep(struct db *db, int64_t now, int force);
+
 /* Parse args[field] as an address (EIP-55 rules) into lower-case "0x..." (out size 43).
  * Returns: MCP_OK or MCP_EINVAL naming the field. */
 enum mcp_rc tool_address(char out[43], json_t *args, const char *field, struct mcp_error *err) SKM_WARN_UNUSED;

@@ -12,5 +12,7 @@ enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_
 enum mcp_rc tool_get_session_history(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err);
 
 enum mcp_rc tool_plan_automation(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err);
+enum mcp_rc tool_authorize_execution(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err);
+enum mcp_rc tool_report_execution(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err);
 
 #endif

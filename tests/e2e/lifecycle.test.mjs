@@ -38,7 +38,6 @@ import {
 } from './lifecycle_lib.mjs';
 
 const SEED_SUMMARY = readFileSync(path.join(REPO, 'tests/golden/summary/seed.txt'), 'utf8');
-const FALLBACK = 'Meanwhile nothing is automated: the user can still make each trade themselves by signing every transaction in their own wallet.';
 const iso = (t) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 const lower = (a) => a.toLowerCase();
 
@@ -125,7 +124,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     assert.equal(body.slice(0, SEED_SUMMARY.length), SEED_SUMMARY);
     assert.deepEqual(JSON.parse(body.slice(body.indexOf(marker) + marker.length)), td);
     assert.equal(body.slice(SEED_SUMMARY.length, body.indexOf(marker)),
-        `\n\nSession ${req.sessionId} is waiting for the user's signature until ${req.approvalDeadline} (15 minutes).\n` +
+        `\nSession ${req.sessionId} is waiting for the user's signature until ${req.approvalDeadline} (15 minutes).\n` +
         'Show the summary above to the user exactly as written. Then ask them to sign the typed data below with their ' +
         `wallet (eth_signTypedData_v4, signer ${OWNER.address}) and call confirm_session with this sessionId and the ` +
         'signature. If they decline, call confirm_session with decision "reject".\n' +
@@ -174,6 +173,11 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         spent: '$0 USDC',
         remaining: '$1000 USDC',
         executed: 0,
+        inFlight: 0,
+        // a TWAP-labelled session without an automation: slices = maxTotal / maxPerTransaction
+        slicesTotal: 20,
+        slicesDone: 0,
+        slicesLeft: 20,
         howToRevoke: `revoke_session {"sessionId": "${req.sessionId}"}`,
     });
 

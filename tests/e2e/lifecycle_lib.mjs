@@ -93,8 +93,10 @@ export class Srv {
     learn(sc) {
         const td = sc.typedData;
         assert.equal(sc.digest, typedDigest(td), 'digest is the EIP-712 hash of the typed data');
+        this.known.add(sc.digest.slice(2).toLowerCase());
+        if (td.primaryType !== 'SessionApproval') return; // Kernel v3: ZeroDev's Enable data
         assert.equal(td.message.summaryHash, keccak256(stringToHex(td.message.summary)));
-        for (const h of [sc.digest, td.message.summaryHash, td.message.policyHash]) this.known.add(h.slice(2).toLowerCase());
+        for (const h of [td.message.summaryHash, td.message.policyHash]) this.known.add(h.slice(2).toLowerCase());
     }
 
     /* The hex runs of 64+ digits this process wrote that are not known hashes. */

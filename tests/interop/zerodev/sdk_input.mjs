@@ -7,7 +7,8 @@
 //   condition names ("EQUAL") -> ParamCondition numbers; valueLimit, gas.allowed, index and
 //   decimal-string ABI arg values -> BigInt; 0.0.1 rule params ["0x.."] -> "0x..".
 // Everything else, key order included, is passed through as written.
-import { createKernelAccount, getEntryPoint } from '@zerodev/sdk';
+import { constants, createKernelAccount } from '@zerodev/sdk';
+const { getEntryPoint } = constants;
 import { signerToEcdsaValidator } from '@zerodev/ecdsa-validator';
 import {
   PolicyFlags, RATE_LIMIT_POLICY_WITH_RESET_CONTRACT, serializePermissionAccount,
