@@ -104,6 +104,7 @@ const crypto = {
   viem_skipped: existsSync(path.join(raw, "crypto-viem.skipped")),
 };
 const lifecycle = readJson(path.join(raw, "lifecycle.json"));
+const gate = readJson(path.join(raw, "gate.json"));
 let ldd = null;
 if (existsSync(path.join(raw, "ldd.txt"))) {
   const lines = readFileSync(path.join(raw, "ldd.txt"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean);
@@ -219,6 +220,15 @@ out.push(`noise: ours run medians ${oursSpread.join(", ")}; widest spread ${wors
     "warm: the wallet's page was listed before (rendered summaries cached per process); first list renders 20 summaries");
 }
 
+{
+  const gc = gate?.gate_check_per_s;
+  goal("gate decisions/s, one core (check only)", gc == null ? null : `${Math.round(gc).toLocaleString("en-US")}/s`, ">= 200,000/s", gc == null ? null : gc >= 200000,
+    gate ? `decode+check ${Math.round(gate.decode_check_per_s).toLocaleString("en-US")}/s; reserve+commit round ${gate.round_us} us (${gate.commits}, ${gate.filesystem})` : null);
+  const p99 = gate?.clients_authorize_p99_ms;
+  goal("authorize p99, 8 concurrent clients", p99 == null ? null : `${p99} ms (p50 ${gate.clients_authorize_p50_ms} ms)`, "reported", null,
+    gate ? `${gate.clients_rounds_per_s} rounds/s; every decision takes the write lock of one session` : null);
+}
+
 out.push("");
 out.push("Goals (sessionkey-mcp)");
 for (const x of goals) {
@@ -256,6 +266,6 @@ if (failures.length) {
 }
 out.push(`\nwall time ${meta.wall_s ?? "?"} s. Compare only within one sitting (see bench/README.md).`);
 
-const result = { meta, failures, goals, harness, probe, crypto, lifecycle, ldd, table: out.join("\n") };
+const result = { meta, failures, goals, harness, probe, crypto, lifecycle, gate, ldd, table: out.join("\n") };
 writeFileSync(outFile, JSON.stringify(result, null, 1) + "\n");
 process.stdout.write(out.join("\n") + "\n");

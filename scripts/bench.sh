@@ -180,6 +180,18 @@ else
     echo "tests/bench/bench_crypto_viem.mjs not present: skipped" > "$RUN/raw/crypto-viem.skipped"
 fi
 
+# ---- 6a. execution gate (issue-7 goals): check/s on one core, durable reserve+commit rounds
+if [ -f tests/bench/bench_gate.c ]; then
+    say "gate: bench_gate (C)"
+    # shellcheck disable=SC2046
+    if cc -O2 -D_GNU_SOURCE -Iserver -Itools -o "$B/bench_gate" tests/bench/bench_gate.c "$RUN/libskm.a" \
+        $(pkg-config --libs jansson sqlite3 libsecp256k1 libsodium) -ldl -lpthread -lm 2> "$RUN/raw/gate.err"; then
+        BENCH_GATE_DIR= "$B/bench_gate" > "$RUN/raw/gate.json" 2>> "$RUN/raw/gate.err" || fail "bench_gate failed: $(tail -n 2 "$RUN/raw/gate.err" | tr '\n' ' ')"
+    else
+        fail "bench_gate.c did not compile: $(grep -m 2 error "$RUN/raw/gate.err" | tr '\n' ' ')"
+    fi
+fi
+
 # ---- 6b. session lifecycle (issue-5 goals): request_session_approval, list over 10,000 sessions
 say "lifecycle: request_session_approval x ${BENCH_SESSIONS:-10000}, list_automations"
 node bench/lifecycle.mjs "$OURS" --sessions "${BENCH_SESSIONS:-10000}" --wallets 100 --lists 1000 \

@@ -8,6 +8,7 @@
 #define SKM_DB_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "mcp_err.h"
 
@@ -25,6 +26,7 @@ struct db {
         sqlite3_stmt *st;
     } cache[DB_STMT_CACHE];
     int n_cache;
+    int64_t busy_start; /* when the current wait for the write lock began (microseconds) */
 };
 
 /* Open (creating if needed, mode 0600) data_dir/sessionkey.db, set WAL, busy timeout,

@@ -132,7 +132,6 @@ static int check_request(struct gate_decision *d, const struct policy *p, const 
 {
     char a[ETH_ADDR_STR_SIZE], w[ETH_ADDR_STR_SIZE];
 
-    eth_addr_format(w, p->wallet);
     if (rq->has_chain && rq->chain_id != p->chain_id) {
         deny(d, GATE_WRONG_CHAIN, 0, "This request is for chain %llu, but the session is only for %s (chain %llu).",
              (unsigned long long)rq->chain_id, p->chain_name, (unsigned long long)p->chain_id);
@@ -141,6 +140,7 @@ static int check_request(struct gate_decision *d, const struct policy *p, const 
     if ((rq->has_account && memcmp(rq->account, p->wallet, 20) != 0) ||
         (rq->has_sender && memcmp(rq->sender, p->wallet, 20) != 0)) {
         eth_addr_format(a, rq->has_account && memcmp(rq->account, p->wallet, 20) != 0 ? rq->account : rq->sender);
+        eth_addr_format(w, p->wallet);
         deny(d, GATE_WRONG_ACCOUNT, 0, "This request is for account %s, but the session acts only for the wallet %s.",
              a, w);
         return 0;
@@ -172,8 +172,8 @@ static int check_structure(const struct ctx *c, const struct gate_effect *e, con
 {
     char a[ETH_ADDR_STR_SIZE];
 
-    eth_addr_format(a, e->target);
     if (e->delegatecall) {
+        eth_addr_format(a, e->target);
         deny(c->d, GATE_DELEGATECALL, e->call_index, "%s is a delegatecall to %s: it would run that contract's code "
              "as the wallet itself. A session may never delegatecall.", at, a);
         return 0;
@@ -184,6 +184,7 @@ static int check_structure(const struct ctx *c, const struct gate_effect *e, con
         return 0;
     }
     if (e->kind == GATE_KIND_EXECUTE || (e->kind == GATE_KIND_BATCH && e->depth > 0)) {
+        eth_addr_format(a, e->target);
         deny(c->d, GATE_NESTED_BATCH, e->call_index, "%s is a nested batch (%s on %s): it could carry calls the "
              "session does not allow. Send the calls directly instead.", at, fn, a);
         return 0;

@@ -93,6 +93,8 @@ enum mcp_rc gate_ledger_reserve(char id[GATE_RESERVATION_ID_MAX], struct db *db,
     char dec[80];
     sqlite3_stmt *st;
 
+    if (sodium_init() < 0) /* thread-safe; a no-op after the first call */
+        return mcp_errf(err, MCP_ECRYPTO, "libsodium could not start, so no reservation id can be made");
     new_id(id);
     eth_u256_to_dec(dec, sizeof dec, amount);
     if (db_cached(db, &st, sql_reserve, err) != MCP_OK)

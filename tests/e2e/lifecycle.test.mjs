@@ -172,6 +172,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         expiresIn: s.expiresIn,
         spent: '$0 USDC',
         remaining: '$1000 USDC',
+        accountType: 'session-approval',
         executed: 0,
         inFlight: 0,
         // a TWAP-labelled session without an automation: slices = maxTotal / maxPerTransaction
