@@ -165,11 +165,6 @@ out:
     return rc;
 }
 
-static int hex_digit(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 enum mcp_rc chain_parse_quantity(struct eth_u256 *out, const char *s, const char *what,
                                  struct mcp_error *err)
 {
@@ -186,7 +181,7 @@ enum mcp_rc chain_parse_quantity(struct eth_u256 *out, const char *s, const char
     if (n > 1 && s[2] == '0')
         return mcp_errf(err, MCP_ERPC, "%s: quantity has a leading zero (\"0x0...\")", what);
     for (size_t i = 0; i < n; i++) {
-        if (!hex_digit(s[2 + i]))
+        if (eth_hex_digit(s[2 + i]) < 0)
             return mcp_errf(err, MCP_ERPC, "%s: quantity has a non-hex character", what);
     }
     /* right-align the digits, two per byte */

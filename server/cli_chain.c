@@ -20,6 +20,7 @@
 #include "chain_config.h"
 #include "chain_rpc.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "eth_addr.h"
 #include "eth_hex.h"
 
@@ -44,25 +45,6 @@ struct chain_cli {
     int n_pos;
 };
 
-static int print_json(json_t *obj)
-{
-    int rc = obj != NULL ? json_dumpf(obj, stdout, JSON_COMPACT) : -1;
-
-    if (rc == 0)
-        fputc('\n', stdout);
-    fflush(stdout);
-    return rc == 0 ? 0 : 1;
-}
-
-static int print_error(int status, const char *msg)
-{
-    json_t *o = json_pack("{s:s}", "error", msg);
-
-    if (print_json(o) != 0) /* e.g. msg is not UTF-8; still say something */
-        fputs("{\"error\":\"chain command failed\"}\n", stdout);
-    json_decref(o);
-    return status;
-}
 
 static json_t *dec_string(const struct eth_u256 *v)
 {
@@ -246,7 +228,7 @@ static int usage(const char *problem)
              "SIG --rpc CHAINID=URL [--chain CHAINID] [--timeout-ms N] [--connect-timeout-ms N] "
              "[--attempts N] [--backoff-ms N]",
              problem);
-    return print_error(2, msg);
+    return cli_print_error(2, msg);
 }
 
 /* A positive integer option value up to max. */
@@ -329,7 +311,7 @@ static int run(struct chain_cli *c, const struct chain_cmd *cmd)
         rc = cmd->fn(&out, cl, c->pos, &err);
     if (rc == MCP_OK && out == NULL)
         rc = mcp_errf(&err, MCP_ENOMEM, "out of memory");
-    status = rc == MCP_OK ? print_json(out) : print_error(1, err.msg);
+    status = rc == MCP_OK ? cli_print_json(out) : cli_print_error(1, err.msg);
     json_decref(out);
     chain_client_free(cl);
     return status;

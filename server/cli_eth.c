@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "eth_191.h"
 #include "eth_addr.h"
 #include "eth_hex.h"
@@ -27,7 +28,6 @@
 #define OPT_TEXT     1u /* --text allowed */
 #define OPT_KEY_FILE 2u /* --key-file K required */
 #define MAX_POS      2
-#define KEY_FILE_MAX 128 /* bytes; a key file is 64 or 66 characters and a line end */
 
 struct cli_args {
     const char *pos[MAX_POS];
@@ -91,73 +91,6 @@ static enum mcp_rc arg_bytes(uint8_t **buf, const uint8_t **data, size_t *len, c
     return rc;
 }
 
-/* Parse the key file text (0x optional, one line end optional) into priv. */
-static enum mcp_rc parse_key_text(uint8_t priv[32], char *text, size_t len, const char *path,
-                                  struct mcp_error *err)
-{
-    if (len > 0 && text[len - 1] == '\n')
-        len--;
-    if (len > 0 && text[len - 1] == '\r')
-        len--;
-    text[len] = '\0';
-    if (memchr(text, '\0', len) == NULL && eth_hex_decode(priv, 32, text, "key", NULL) == MCP_OK)
-        return MCP_OK;
-    return mcp_errf(err, MCP_EINVAL,
-                    "key file %s: expected a private key written as 0x and 64 hex digits on one "
-                    "line",
-                    path);
-}
-
-/* Read a private key from a file only its owner can access. */
-static enum mcp_rc read_key_file(uint8_t priv[32], const char *path, struct mcp_error *err)
-{
-    char text[KEY_FILE_MAX + 1];
-    struct stat st;
-    ssize_t n = 0;
-    enum mcp_rc rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-    if (fd < 0)
-        return mcp_errf(err, MCP_EIO, "key file %s: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0) {
-        rc = mcp_errf(err, MCP_EIO, "key file %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = mcp_errf(err, MCP_EINVAL, "key file %s: not a regular file", path);
-        goto out;
-    }
-    if ((st.st_mode & 077) != 0) {
-        rc = mcp_errf(err, MCP_EINVAL,
-                      "key file %s: group or others can access it (mode %03o); run chmod 600 on it",
-                      path, (unsigned)(st.st_mode & 0777));
-        goto out;
-    }
-    if (st.st_size > KEY_FILE_MAX) {
-        rc = mcp_errf(err, MCP_EINVAL, "key file %s: too long (%lld bytes) for a private key", path,
-                      (long long)st.st_size);
-        goto out;
-    }
-    while (n < KEY_FILE_MAX) {
-        ssize_t r = read(fd, text + n, (size_t)(KEY_FILE_MAX - n));
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rc = mcp_errf(err, MCP_EIO, "key file %s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += r;
-    }
-    rc = parse_key_text(priv, text, (size_t)n, path, err);
-out:
-    sodium_memzero(text, sizeof text);
-    close(fd);
-    return rc;
-}
-
 static enum mcp_rc cmd_keccak(json_t **out, const struct cli_args *a, struct mcp_error *err)
 {
     uint8_t *buf, hash[32];
@@ -189,7 +122,7 @@ static enum mcp_rc cmd_personal_hash(json_t **out, const struct cli_args *a, str
 static enum mcp_rc cmd_address(json_t **out, const struct cli_args *a, struct mcp_error *err)
 {
     uint8_t priv[32], addr[20];
-    enum mcp_rc rc = read_key_file(priv, a->key_file, err);
+    enum mcp_rc rc = cli_read_key_file(priv, a->key_file, err);
 
     if (rc == MCP_OK)
         rc = eth_secp_address(addr, priv, err);
@@ -205,7 +138,7 @@ static enum mcp_rc cmd_sign_hash(json_t **out, const struct cli_args *a, struct 
 
     if (rc != MCP_OK)
         return rc;
-    rc = read_key_file(priv, a->key_file, err);
+    rc = cli_read_key_file(priv, a->key_file, err);
     if (rc == MCP_OK)
         rc = eth_secp_sign(sig, hash, priv, err);
     sodium_memzero(priv, sizeof priv);
@@ -359,26 +292,6 @@ static enum mcp_rc parse_args(struct cli_args *a, const struct eth_cmd *c, int a
     return MCP_OK;
 }
 
-/* Print obj as one compact line; returns 0, or 1 if stdout failed. */
-static int print_line(json_t *obj)
-{
-    int bad = json_dumpf(obj, stdout, JSON_COMPACT) != 0;
-
-    bad |= fputc('\n', stdout) == EOF;
-    return bad;
-}
-
-static int print_error(const char *msg)
-{
-    json_t *obj = json_pack("{s:s}", "error", msg);
-    int bad = obj == NULL || print_line(obj);
-
-    json_decref(obj);
-    if (bad)
-        fputs("{\"error\":\"out of memory or cannot write to stdout\"}\n", stdout);
-    return 1;
-}
-
 /* Run a parsed command and print its result line. Returns the exit status (0 or 1). */
 static int run_cmd(const struct eth_cmd *c, const struct cli_args *a)
 {
@@ -387,8 +300,8 @@ static int run_cmd(const struct eth_cmd *c, const struct cli_args *a)
     int status;
 
     if (c->run(&out, a, &err) != MCP_OK)
-        return print_error(err.msg);
-    status = print_line(out);
+        return cli_print_error(1, err.msg);
+    status = cli_print_json(out);
     json_decref(out);
     return status;
 }
@@ -409,7 +322,7 @@ static int usage_error(int batch, const char *msg)
 
     if (batch) {
         snprintf(line, sizeof line, "usage: %s", msg);
-        return print_error(line);
+        return cli_print_error(1, line);
     }
     fprintf(stderr, "sessionkey-mcp eth: %s\n", msg);
     print_usage(stderr);

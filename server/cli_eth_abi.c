@@ -24,39 +24,18 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "eth_abi.h"
 #include "eth_eip712.h"
 #include "eth_hex.h"
 #include "eth_secp.h"
 
 #define INPUT_MAX ((size_t)4 << 20) /* bytes of JSON in a typed-data file or a batch line */
-#define KEY_FILE_MAX 128
-
-/* ---- output ---- */
-
-static int print_json(json_t *obj)
-{
-    int bad = json_dumpf(obj, stdout, JSON_COMPACT) != 0;
-
-    bad |= fputc('\n', stdout) == EOF;
-    bad |= fflush(stdout) != 0;
-    return bad;
-}
-
-static int print_error(const char *msg)
-{
-    json_t *obj = json_pack("{s:s}", "error", msg);
-
-    if (obj == NULL || print_json(obj) != 0)
-        fputs("{\"error\":\"out of memory or cannot write to stdout\"}\n", stdout);
-    json_decref(obj);
-    return 1;
-}
 
 /* Print the result of a command: *obj on success, else err's message. Returns 0 or 1. */
 static int finish(enum mcp_rc rc, json_t *obj, const struct mcp_error *err)
 {
-    int status = rc == MCP_OK ? print_json(obj) : print_error(err->msg);
+    int status = rc == MCP_OK ? cli_print_json(obj) : cli_print_error(1, err->msg);
 
     json_decref(obj);
     return status;
@@ -161,39 +140,6 @@ static enum mcp_rc load_json_file(json_t **out, const char *path, struct mcp_err
     if (rc == MCP_OK)
         rc = parse_json(out, text, len, path, err);
     free(text);
-    return rc;
-}
-
-/* Private key from a file only its owner can read: 0x (optional) + 64 hex digits + line end. */
-static enum mcp_rc read_key_file(uint8_t priv[32], const char *path, struct mcp_error *err)
-{
-    char text[KEY_FILE_MAX + 1];
-    struct stat st;
-    ssize_t n;
-    enum mcp_rc rc = MCP_EINVAL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-    if (fd < 0)
-        return mcp_errf(err, MCP_EIO, "key file %s: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        mcp_errf(err, MCP_EINVAL, "key file %s: not a regular file", path);
-    else if ((st.st_mode & 077) != 0)
-        mcp_errf(err, MCP_EINVAL, "key file %s: group or others can access it (mode %03o); "
-                                  "run chmod 600 on it", path, (unsigned)(st.st_mode & 0777));
-    else
-        rc = MCP_OK;
-    n = rc == MCP_OK ? read(fd, text, KEY_FILE_MAX) : 0;
-    close(fd);
-    if (rc != MCP_OK)
-        return rc;
-    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-        n--;
-    text[n < 0 ? 0 : n] = '\0';
-    if (n <= 0 || memchr(text, '\0', (size_t)n) != NULL ||
-        eth_hex_decode(priv, 32, text, "key", NULL) != MCP_OK)
-        rc = mcp_errf(err, MCP_EINVAL, "key file %s: expected 0x and 64 hex digits on one line",
-                      path);
-    sodium_memzero(text, sizeof(text));
     return rc;
 }
 
@@ -388,7 +334,7 @@ static enum mcp_rc sign_reply(json_t **out, json_t *td, const char *key_file,
     json_decref(hashes);
     if (rc != MCP_OK)
         return rc;
-    rc = read_key_file(priv, key_file, err);
+    rc = cli_read_key_file(priv, key_file, err);
     if (rc == MCP_OK)
         rc = eth_secp_sign(sig, digest, priv, err);
     sodium_memzero(priv, sizeof(priv));

@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "chain_config.h"
+#include "cli_util.h"
 #include "chain_rpc.h"
 #include "eth_addr.h"
 #include "eth_hex.h"
@@ -54,25 +55,6 @@ struct zd_cli {
     struct zd_approval a;
 };
 
-static int print_json(json_t *obj)
-{
-    int rc = obj != NULL ? json_dumpf(obj, stdout, JSON_COMPACT) : -1;
-
-    if (rc == 0)
-        fputc('\n', stdout);
-    fflush(stdout);
-    return rc == 0 ? 0 : 1;
-}
-
-static int print_error(int status, const char *msg)
-{
-    json_t *o = json_pack("{s:s}", "error", msg);
-
-    if (print_json(o) != 0)
-        fputs("{\"error\":\"zerodev command failed\"}\n", stdout);
-    json_decref(o);
-    return status;
-}
 
 static int usage(const char *problem)
 {
@@ -80,7 +62,7 @@ static int usage(const char *problem)
 
     snprintf(msg, sizeof msg, "%s. Usage: sessionkey-mcp zerodev approve [--rpc CHAINID=URL] "
              "[--timeout-ms N] < input.json", problem);
-    return print_error(2, msg);
+    return cli_print_error(2, msg);
 }
 
 static void warn(struct zd_cli *c, const char *text)
@@ -459,7 +441,7 @@ int cli_zerodev_main(int argc, char **argv)
     rc = c.warnings != NULL ? read_input(&c.in, &err) : mcp_errf(&err, MCP_ENOMEM, "out of memory");
     if (rc == MCP_OK)
         rc = build(&out, &c, &err);
-    status = rc == MCP_OK ? print_json(out) : print_error(1, err.msg);
+    status = rc == MCP_OK ? cli_print_json(out) : cli_print_error(1, err.msg);
     sodium_memzero(c.owner_key, sizeof c.owner_key);
     wipe_key(c.in);
     json_decref(out);

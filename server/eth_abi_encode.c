@@ -158,17 +158,6 @@ static void negate(uint8_t w[32])
     }
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "0x" + 1..n hex digits (leading zeros allowed) into a big-endian word. */
 static enum mcp_rc parse_hex_number(uint8_t w[32], const char *digits, const char *path,
                                     struct mcp_error *err)
@@ -185,7 +174,7 @@ static enum mcp_rc parse_hex_number(uint8_t w[32], const char *digits, const cha
     if (n > 64)
         return mcp_errf(err, MCP_EINVAL, "%s: hex number larger than 256 bits", path);
     for (size_t i = 0; i < n; i++) {
-        int d = hex_value(digits[n - 1 - i]);
+        int d = eth_hex_digit(digits[n - 1 - i]);
 
         if (d < 0)
             return mcp_errf(err, MCP_EINVAL, "%s: '%c' is not a hex digit", path,

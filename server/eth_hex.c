@@ -25,6 +25,17 @@ static const char *skip_prefix(const char *hex)
     return hex;
 }
 
+int eth_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static enum mcp_rc bad_digit(const char *digits, const char *what, struct mcp_error *err)
 {
     size_t i = 0;

@@ -18,6 +18,9 @@ enum mcp_rc eth_hex_decode(uint8_t *out, size_t out_len, const char *hex, const 
 enum mcp_rc eth_hex_decode_alloc(uint8_t **out, size_t *out_len, const char *hex, const char *what,
                                  struct mcp_error *err) SKM_WARN_UNUSED;
 
+/* The value of one hex digit (either case), or -1. */
+int eth_hex_digit(char c);
+
 /* Encode len bytes as "0x" + 2*len lower-case digits + NUL into out (size >= 2*len + 3). */
 void eth_hex_encode(char *out, const uint8_t *in, size_t len);
 

@@ -12,17 +12,6 @@
 static const uint8_t entry_point_v07[20] = {0x00, 0x00, 0x00, 0x00, 0x71, 0x72, 0x7d, 0xe2, 0x2e, 0x5e,
                                             0x9d, 0x8b, 0xaf, 0x0e, 0xda, 0xc6, 0xf3, 0x7d, 0xa0, 0x32};
 
-static int nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "0x" + 1..64 hex digits (a JSON-RPC quantity) into a 256-bit value. */
 static int parse_hex_quantity(struct eth_u256 *out, const char *s)
 {
@@ -32,7 +21,7 @@ static int parse_hex_quantity(struct eth_u256 *out, const char *s)
     if (n == 0 || n > 64)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int v = nibble(s[2 + n - 1 - i]);
+        int v = eth_hex_digit(s[2 + n - 1 - i]);
         if (v < 0)
             return -1;
         be[31 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);
