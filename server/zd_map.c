@@ -270,9 +270,13 @@ void zd_enforcement(struct zd_enforcement *out, const struct policy *p,
     out->recipient = who_limited == 0 ? ZD_ENF_NONE : share(who, who_limited);
     out->max_per_tx = share(amount, n);
     out->max_total = ZD_ENF_SERVER;
+    /* The rolling rate ("1 trade per hour") is the server's: the no-reset contract only caps the
+     * number of UserOps (unused slots can be spent at once) and the reset one counts per fixed
+     * window (a burst across an edge gets through). What the chain does hold is said by
+     * zd_session_enforcement_note ("at most 24 trades in total"). */
     out->rate_limit = zd_map_rate_limit(&interval, &count, &reset, p->rate_count, p->rate_period,
                                         p->valid_until - p->valid_after)
-                          ? ZD_ENF_CHAIN
+                          ? ZD_ENF_SERVER
                           : ZD_ENF_NONE;
     out->expiry = ZD_ENF_CHAIN;
 }

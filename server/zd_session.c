@@ -8,6 +8,7 @@
 #include "app_state.h"
 #include "chain_calls.h"
 #include "zd_account.h"
+#include "policy_words.h"
 #include "zd_map.h"
 
 static enum mcp_rc parse_index(struct eth_u256 *out, json_t *v, struct mcp_error *err)
@@ -168,26 +169,56 @@ static void list_add(char *buf, size_t size, const char *item)
     snprintf(buf + used, size - used, "%s%s", used ? ", " : "", item);
 }
 
+/* What the signed rate-limit policy holds, in words, or "" when there is none. The contracts'
+ * code (kernel-7579-plugins policies/ratelimit): the no-reset one counts UserOps against a
+ * start time that only moves forward by interval per use, so unused slots can be spent at
+ * once: it caps the NUMBER of trades, not their spacing. The reset one counts per fixed
+ * window, so a burst across a window edge gets through. The rolling rate is the server's. */
+static void chain_rate_words(char *out, size_t size, const struct policy *p)
+{
+    const char *noun = policy_all_swaps(p) ? "trade" : "transaction";
+    uint64_t interval, count;
+    int reset;
+    char per[96];
+
+    out[0] = '\0';
+    if (!zd_map_rate_limit(&interval, &count, &reset, p->rate_count, p->rate_period, p->valid_until - p->valid_after))
+        return;
+    if (!reset) {
+        snprintf(out, size, "at most %llu %s%s in total", (unsigned long long)count, noun, count == 1 ? "" : "s");
+        return;
+    }
+    policy_words_rate(per, sizeof per, (uint32_t)count, (uint32_t)interval, noun);
+    snprintf(out, size, "at most %s counted in fixed windows", per);
+}
+
 void zd_session_enforcement_note(char *out, size_t size, const struct policy *p, const struct zd_session_opts *o)
 {
     struct zd_map_opts mo = {o->call, NULL, NULL};
     struct zd_enforcement e;
-    char chain[300] = "", server[300] = "";
+    char chain[400] = "", server[300] = "", rate[120];
     const struct {
         const enum zd_enforced *v;
         const char *words;
     } items[] = {
         {&e.target, "the contract"}, {&e.functions, "the functions"}, {&e.spend_token, "the spend token"},
-        {&e.recipient, "the recipient"}, {&e.max_per_tx, "the per-trade cap"}, {&e.rate_limit, "the rate limit"},
+        {&e.recipient, "the recipient"}, {&e.max_per_tx, "the per-trade cap"}, {&e.rate_limit, NULL},
         {&e.expiry, "the expiry"}, {&e.max_total, "the total limit"},
     };
 
     zd_enforcement(&e, p, &mo);
+    chain_rate_words(rate, sizeof rate, p);
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
-        if (*items[i].v == ZD_ENF_CHAIN)
+        if (items[i].words == NULL) { /* the rate limit: the chain holds less than the words say */
+            if (rate[0] != '\0') {
+                list_add(chain, sizeof chain, rate);
+                list_add(server, sizeof server, "the rate limit");
+            }
+        } else if (*items[i].v == ZD_ENF_CHAIN) {
             list_add(chain, sizeof chain, items[i].words);
-        else if (*items[i].v == ZD_ENF_SERVER || *items[i].v == ZD_ENF_PARTLY)
+        } else if (*items[i].v == ZD_ENF_SERVER || *items[i].v == ZD_ENF_PARTLY) {
             list_add(server, sizeof server, items[i].words);
+        }
     }
     snprintf(out, size, "Enforced on chain by the Kernel account: %s; enforced only by this server: %s",
              chain[0] ? chain : "nothing", server[0] ? server : "nothing");

@@ -202,7 +202,7 @@ TEST(zd_map_enforcement_seed_example)
     CHECK_EQ_INT(e.recipient, ZD_ENF_CHAIN);
     CHECK_EQ_INT(e.max_per_tx, ZD_ENF_CHAIN);
     CHECK_EQ_INT(e.max_total, ZD_ENF_SERVER); /* CallPolicy has no cumulative limit */
-    CHECK_EQ_INT(e.rate_limit, ZD_ENF_CHAIN);
+    CHECK_EQ_INT(e.rate_limit, ZD_ENF_SERVER); /* the chain caps the count, not the spacing */
     CHECK_EQ_INT(e.expiry, ZD_ENF_CHAIN);
     j = zd_enforcement_json(&e);
     CHECK_STR(json_string_value(json_object_get(j, "maxTotal")), "server");
