@@ -87,7 +87,7 @@ static void record_failure(struct db *db, const struct session_row *row, int64_t
 }
 
 /* Check sig against the stored typed data and owner. Returns MCP_OK or MCP_ECRYPTO with words. */
-static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, int64_t now, struct mcp_error *err)
+static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, struct mcp_error *err)
 {
     uint8_t digest[32], sig[65], signer[20];
     char who[43], owner[43], deadline[24];
@@ -99,7 +99,6 @@ static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, in
     if (rc != MCP_OK || memcmp(digest, row->digest, 32) != 0)
         return mcp_errf(err, MCP_EINTERNAL, "The stored approval request for %s is damaged (its digest no longer "
                         "matches). Revoke it and request a new session.", row->id);
-    (void)now;
     clock_format(deadline, row->approval_deadline);
     if (eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err) != MCP_OK ||
         eth_secp_recover(signer, digest, sig, err) != MCP_OK) {
@@ -157,7 +156,7 @@ static enum mcp_rc approve(struct db *db, struct session_row *row, const char *s
     int kernel = strcmp(row->account_type, "kernel-v3") == 0;
     sqlite3_stmt *st;
 
-    if ((kernel ? verify_kernel(&b64, row, sig_hex, err) : verify(row, sig_hex, now, err)) != MCP_OK) {
+    if ((kernel ? verify_kernel(&b64, row, sig_hex, err) : verify(row, sig_hex, err)) != MCP_OK) {
         if (err->rc == MCP_ECRYPTO)
             record_failure(db, row, now, err->msg);
         return err->rc;
