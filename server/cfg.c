@@ -155,7 +155,7 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
             fputs(usage_text, stdout);
             return CFG_EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
-            printf("sessionkey-mcp %s\n", skm_version);
+            fprintf(stdout, "sessionkey-mcp %s\n", skm_version); /* --version: not a protocol session */
             return CFG_EXIT_OK;
         } else if (strcmp(a, "--check-assets") == 0) {
             cfg->check_assets = 1;

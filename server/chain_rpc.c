@@ -410,7 +410,9 @@ enum mcp_rc chain_rpc_call(json_t **result, struct chain_client *cl, const char 
             return rc;
     }
     if (strcmp(method, "eth_chainId") == 0) { /* asked once per client: answer from the check */
-        *result = json_sprintf("0x%llx", (unsigned long long)cl->chain_id);
+        char hex[24];
+        snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)cl->chain_id);
+        *result = json_string(hex);
         return *result != NULL ? MCP_OK : mcp_errf(err, MCP_ENOMEM, "out of memory");
     }
     return raw_call(result, cl, method, params, err);

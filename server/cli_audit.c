@@ -5,6 +5,7 @@
 
 #include "cfg.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "db.h"
 #include "db_audit.h"
 
@@ -14,6 +15,7 @@ int cli_audit_main(int argc, char **argv)
     struct mcp_error err = {MCP_OK, ""};
     struct db *db = NULL;
     int64_t n = 0;
+    json_t *j;
     int rc;
 
     if (argc < 2 || strcmp(argv[1], "verify") != 0) {
@@ -22,16 +24,12 @@ int cli_audit_main(int argc, char **argv)
     }
     if (cfg_parse(&cfg, argc - 1, argv + 1) != CFG_SERVE)
         return 2;
-    if (db_open(&db, cfg.data_dir, &err) != MCP_OK || db_audit_verify(&n, db, &err) != MCP_OK) {
-        json_t *j = json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
-        json_dumpf(j, stdout, JSON_COMPACT);
-        fputc('\n', stdout);
-        json_decref(j);
-        rc = 1;
-    } else {
-        printf("{\"ok\":true,\"entries\":%lld}\n", (long long)n);
-        rc = 0;
-    }
+    if (db_open(&db, cfg.data_dir, &err) != MCP_OK || db_audit_verify(&n, db, &err) != MCP_OK)
+        j = json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
+    else
+        j = json_pack("{s:b, s:I}", "ok", 1, "entries", (json_int_t)n);
+    rc = cli_print_json(j) != 0 || !json_is_true(json_object_get(j, "ok"));
+    json_decref(j);
     db_close(db);
     cfg_free(&cfg);
     return rc;

@@ -56,7 +56,10 @@ static json_t *dec_string(const struct eth_u256 *v)
 
 static json_t *u64_string(uint64_t v)
 {
-    return json_sprintf("%llu", (unsigned long long)v);
+    char dec[24];
+
+    snprintf(dec, sizeof dec, "%llu", (unsigned long long)v);
+    return json_string(dec);
 }
 
 static json_t *addr_string(const uint8_t addr[20])

@@ -624,12 +624,14 @@ static char *cache_key(const struct skm_config *cfg, json_t *v, struct mcp_error
     if (v == NULL)
         key = strdup("");
     else if (json_is_string(v) && (body = override_path(cfg, json_string_value(v))) != NULL) {
-        if ((key = malloc(strlen(body) + 6)) != NULL)
-            sprintf(key, "file:%s", body);
+        size_t n = strlen(body) + 6;
+        if ((key = malloc(n)) != NULL)
+            snprintf(key, n, "file:%s", body);
         free(body);
     } else if (json_is_object(v) && (body = json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT)) != NULL) {
-        if ((key = malloc(strlen(body) + 8)) != NULL)
-            sprintf(key, "inline:%s", body);
+        size_t n = strlen(body) + 8;
+        if ((key = malloc(n)) != NULL)
+            snprintf(key, n, "inline:%s", body);
         free(body);
     } else if (!json_is_string(v) && !json_is_object(v)) {
         mcp_errf(err, MCP_EINVAL, "config file: \"registry\" must be the path of a JSON file or "
