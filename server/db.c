@@ -77,6 +77,18 @@ static const char schema_v1[] =
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
+void db_random_id(char out[DB_ID_SIZE], const char prefix[4])
+{
+    static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+    uint8_t rnd[26];
+
+    randombytes_buf(rnd, sizeof rnd);
+    memcpy(out, prefix, 4);
+    for (int i = 0; i < 26; i++)
+        out[4 + i] = b32[rnd[i] & 31];
+    out[30] = '\0';
+}
+
 enum mcp_rc db_fail(struct db *db, int rc, const char *what, struct mcp_error *err)
 {
     const char *detail = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);

@@ -29,6 +29,11 @@ struct db {
     int64_t busy_start; /* when the current wait for the write lock began (microseconds) */
 };
 
+/* A fresh random id: the 4-character prefix ("ses_", "res_") + 26 base32 characters (130 bits
+ * from libsodium) + NUL, 31 bytes in all. */
+#define DB_ID_SIZE 31
+void db_random_id(char out[DB_ID_SIZE], const char prefix[4]);
+
 /* Open (creating if needed, mode 0600) data_dir/sessionkey.db, set WAL, busy timeout,
  * secure_delete, foreign keys, and migrate to DB_SCHEMA_VERSION.
  * Returns: MCP_OK and *out (free with db_close), or MCP_EDB with a message naming the file

@@ -1,7 +1,6 @@
 /* db_sessions.c: the sessions table (see db_sessions.h). */
 #include "db_sessions.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +38,7 @@ int db_session_is_live(const struct session_row *r, int64_t now)
 
 void db_session_new_id(char out[SESSION_ID_MAX])
 {
-    static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-    uint8_t rnd[26];
-
-    randombytes_buf(rnd, sizeof rnd);
-    memcpy(out, "ses_", 4);
-    for (int i = 0; i < 26; i++)
-        out[4 + i] = b32[rnd[i] & 31];
-    out[30] = '\0';
+    db_random_id(out, "ses_");
 }
 
 static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)

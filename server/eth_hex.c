@@ -2,6 +2,8 @@
  * private key); only the error path, which reports where the first bad digit is, branches. */
 #include "eth_hex.h"
 
+#include <jansson.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,4 +144,14 @@ char *eth_hex_encode_alloc(const uint8_t *in, size_t len)
     if (out != NULL)
         eth_hex_encode(out, in, len);
     return out;
+}
+
+json_t *eth_hex_json(const uint8_t *in, size_t len)
+{
+    char buf[2 * 64 + 3];
+
+    if (len > 64)
+        return NULL;
+    eth_hex_encode(buf, in, len);
+    return json_string(buf);
 }

@@ -21,6 +21,10 @@ enum mcp_rc eth_hex_decode_alloc(uint8_t **out, size_t *out_len, const char *hex
 /* The value of one hex digit (either case), or -1. */
 int eth_hex_digit(char c);
 
+/* A new JSON string of "0x" + hex of len bytes (len <= 64), or NULL on OOM. */
+struct json_t;
+struct json_t *eth_hex_json(const uint8_t *in, size_t len);
+
 /* Encode len bytes as "0x" + 2*len lower-case digits + NUL into out (size >= 2*len + 3). */
 void eth_hex_encode(char *out, const uint8_t *in, size_t len);
 

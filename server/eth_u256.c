@@ -9,6 +9,8 @@
  * because the value is still exact. */
 #include "eth_u256.h"
 
+#include <jansson.h>
+
 #include <string.h>
 
 #define U256_DEC_MAX      78 /* digits of 2^256-1 */
@@ -352,4 +354,12 @@ void eth_u256_to_units(char *out, size_t out_size, const struct eth_u256 *v, uns
         return;
     }
     memcpy(out, buf, len + 1);
+}
+
+json_t *eth_u256_json_dec(const struct eth_u256 *v)
+{
+    char buf[80];
+
+    eth_u256_to_dec(buf, sizeof buf, v);
+    return json_string(buf);
 }

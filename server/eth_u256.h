@@ -27,6 +27,10 @@ enum mcp_rc eth_u256_from_units(struct eth_u256 *out, const char *s, unsigned de
 /* Decimal string of v (out size >= 79). */
 void eth_u256_to_dec(char *out, size_t out_size, const struct eth_u256 *v);
 
+/* A new JSON string of the decimal form of v, or NULL on OOM. */
+struct json_t;
+struct json_t *eth_u256_json_dec(const struct eth_u256 *v);
+
 /* Token-unit string of v with `decimals`, trailing fractional zeros trimmed ("41.67", "1000").
  * out size >= 81. */
 void eth_u256_to_units(char *out, size_t out_size, const struct eth_u256 *v, unsigned decimals);

@@ -75,18 +75,6 @@ enum mcp_rc gate_ledger_totals(struct gate_totals *out, struct db *db, const cha
     return rc == SQLITE_DONE ? MCP_OK : db_fail(db, rc, "reading the spend ledger", err);
 }
 
-static void new_id(char out[GATE_RESERVATION_ID_MAX])
-{
-    static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-    uint8_t rnd[26];
-
-    randombytes_buf(rnd, sizeof rnd);
-    memcpy(out, "res_", 4);
-    for (int i = 0; i < 26; i++)
-        out[4 + i] = b32[rnd[i] & 31];
-    out[30] = '\0';
-}
-
 enum mcp_rc gate_ledger_reserve(char id[GATE_RESERVATION_ID_MAX], struct db *db, const char *session_id,
                                 const struct eth_u256 *amount, int64_t now, int64_t lapse, struct mcp_error *err)
 {
@@ -95,7 +83,7 @@ enum mcp_rc gate_ledger_reserve(char id[GATE_RESERVATION_ID_MAX], struct db *db,
 
     if (sodium_init() < 0) /* thread-safe; a no-op after the first call */
         return mcp_errf(err, MCP_ECRYPTO, "libsodium could not start, so no reservation id can be made");
-    new_id(id);
+    db_random_id(id, "res_");
     eth_u256_to_dec(dec, sizeof dec, amount);
     if (db_cached(db, &st, sql_reserve, err) != MCP_OK)
         return MCP_EDB;

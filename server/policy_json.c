@@ -21,26 +21,10 @@ static const char *const function_keys[] = {"signature", "name", "selector", "ca
 
 /* ---- writing ---- */
 
-static json_t *hex_string(const uint8_t *b, size_t n)
-{
-    char buf[2 * 20 + 3];
-
-    eth_hex_encode(buf, b, n);
-    return json_string(buf);
-}
-
-static json_t *dec_string(const struct eth_u256 *v)
-{
-    char buf[80];
-
-    eth_u256_to_dec(buf, sizeof buf, v);
-    return json_string(buf);
-}
-
 static json_t *function_to_json(const struct policy_function *f)
 {
     return json_pack("{s:s, s:s, s:o, s:s, s:b, s:b}", "signature", f->signature, "name", f->name,
-                     "selector", hex_string(f->selector, 4), "category", f->category, "known",
+                     "selector", eth_hex_json(f->selector, 4), "category", f->category, "known",
                      f->known, "overloaded", f->overloaded);
 }
 
@@ -63,14 +47,14 @@ json_t *policy_to_json(const struct policy *p)
         "{s:i, s:I, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s, s:o, s:o,"
         " s:s, s:i, s:b, s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:s}",
         "version", p->version, "chainId", (json_int_t)p->chain_id, "chainName", p->chain_name,
-        "wallet", hex_string(p->wallet, 20), "owner", hex_string(p->owner, 20), "sessionKey",
-        hex_string(p->session_key, 20), "target", hex_string(p->target, 20), "contractKnown",
+        "wallet", eth_hex_json(p->wallet, 20), "owner", eth_hex_json(p->owner, 20), "sessionKey",
+        eth_hex_json(p->session_key, 20), "target", eth_hex_json(p->target, 20), "contractKnown",
         p->contract_known, "contractIsToken", p->contract_is_token, "contractName",
         p->contract_name, "family", p->family, "functions", functions_to_json(p), "spendToken",
-        hex_string(p->spend_token, 20), "tokenSymbol", p->token_symbol, "tokenDecimals",
+        eth_hex_json(p->spend_token, 20), "tokenSymbol", p->token_symbol, "tokenDecimals",
         (int)p->token_decimals, "tokenUsd", p->token_usd, "tokenKnown", p->token_known,
-        "tokenDefaulted", p->token_defaulted, "maxPerTransaction", dec_string(&p->max_per_tx),
-        "maxTotal", dec_string(&p->max_total), "rateLimitCount", (json_int_t)p->rate_count,
+        "tokenDefaulted", p->token_defaulted, "maxPerTransaction", eth_u256_json_dec(&p->max_per_tx),
+        "maxTotal", eth_u256_json_dec(&p->max_total), "rateLimitCount", (json_int_t)p->rate_count,
         "rateLimitPeriod", (json_int_t)p->rate_period, "validAfter", (json_int_t)p->valid_after,
         "validUntil", (json_int_t)p->valid_until, "label", p->label, "feature", p->feature);
 }

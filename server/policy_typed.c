@@ -53,28 +53,12 @@ static json_t *address(const uint8_t a[20])
     return json_string(s);
 }
 
-static json_t *hex(const uint8_t *b, size_t n)
-{
-    char s[2 * 32 + 3];
-
-    eth_hex_encode(s, b, n);
-    return json_string(s);
-}
-
-static json_t *decimal(const struct eth_u256 *v)
-{
-    char s[80];
-
-    eth_u256_to_dec(s, sizeof s, v);
-    return json_string(s);
-}
-
 static json_t *selectors(const struct policy *p)
 {
     json_t *arr = json_array();
 
     for (size_t i = 0; arr != NULL && i < p->n_functions; i++) {
-        if (json_array_append_new(arr, hex(p->functions[i].selector, 4)) != 0) {
+        if (json_array_append_new(arr, eth_hex_json(p->functions[i].selector, 4)) != 0) {
             json_decref(arr);
             return NULL;
         }
@@ -94,12 +78,12 @@ static json_t *message(const struct policy *p, const char *session_id, const cha
                      "sessionId", session_id, "wallet", address(p->wallet), "owner",
                      address(p->owner), "sessionKey", address(p->session_key), "target",
                      address(p->target), "selectors", selectors(p), "spendToken",
-                     address(p->spend_token), "maxPerTransaction", decimal(&p->max_per_tx),
-                     "maxTotal", decimal(&p->max_total), "rateLimitCount",
+                     address(p->spend_token), "maxPerTransaction", eth_u256_json_dec(&p->max_per_tx),
+                     "maxTotal", eth_u256_json_dec(&p->max_total), "rateLimitCount",
                      (json_int_t)p->rate_count, "rateLimitPeriod", (json_int_t)p->rate_period,
                      "validAfter", (json_int_t)p->valid_after, "validUntil",
                      (json_int_t)p->valid_until, "summary", summary_text, "summaryHash",
-                     hex(summary_hash, 32), "policyHash", hex(policy_hash_b, 32));
+                     eth_hex_json(summary_hash, 32), "policyHash", eth_hex_json(policy_hash_b, 32));
 }
 
 json_t *policy_typed_data(const struct policy *p, const char *session_id, const char *summary_text)
