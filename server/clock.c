@@ -11,7 +11,7 @@ int64_t clock_now(void)
     const char *path = getenv("SKM_TEST_CLOCK");
     if (path != NULL) {
         FILE *f = fopen(path, "r");
-        long long t;
+        long long t = 0;
         int ok = f != NULL && fscanf(f, "%lld", &t) == 1;
         if (f != NULL)
             fclose(f);
