@@ -9,35 +9,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { formatUnits, getAddress, hashMessage, keccak256, parseUnits, recoverAddress, stringToHex, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = resolve(ROOT, process.env.SKM_BIN ?? 'build/sessionkey-mcp');
-const SEED = Number(process.env.SKM_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const CURVE_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-// sfc32: a small seeded generator, so a failure can be replayed with SKM_SEED.
-function makeRng(seed) {
-  let a = 0x9e3779b9, b = 0x243f6a88, c = 0xb7e15162, d = seed >>> 0;
-  const next = () => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
-    const t = (a + b + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    return t;
-  };
-  for (let i = 0; i < 16; i++) next();
-  return {
-    int: (n) => next() % n,
-    bytes: (n) => Uint8Array.from({ length: n }, () => next() & 0xff),
-  };
-}
+import { BIN, CURVE_N, SEED, makeRng } from './seeded.mjs';
 
 function randomKey(rng) {
   for (;;) {

@@ -19,22 +19,6 @@ static const char seed_args[] =
     " \"maxTotal\": \"1000\"},"
     " \"label\": \"USDC TWAP\"}";
 
-static void merge(json_t *dst, json_t *patch)
-{
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(patch, key, v) {
-        json_t *d = json_object_get(dst, key);
-        if (json_is_null(v))
-            json_object_del(dst, key);
-        else if (json_is_object(v) && json_is_object(d))
-            merge(d, v);
-        else
-            json_object_set(dst, key, v);
-    }
-}
-
 int gfx_policy(struct policy *p, const char *patch)
 {
     static const uint8_t key[20] = {0x5e, 0x55};
@@ -48,7 +32,7 @@ int gfx_policy(struct policy *p, const char *patch)
         return -1;
     }
     if (pt != NULL)
-        merge(a, pt);
+        test_json_merge(a, pt);
     rc = policy_from_request(p, NULL, a, key, GFX_NOW, &err);
     json_decref(a);
     json_decref(pt);

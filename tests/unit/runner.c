@@ -7,6 +7,7 @@
 #include "test.h"
 
 #include <ftw.h>
+#include <jansson.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,6 +121,43 @@ const char *test_hex(const void *buf, size_t len)
         sprintf(out + 2 * i, "%02x", p[i]);
     out[2 * n] = '\0';
     return out;
+}
+
+char *test_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc((size_t)n + 1)) != NULL) {
+        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf[n] = '\0';
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+void test_json_merge(void *dst_, void *patch_)
+{
+    json_t *dst = dst_, *patch = patch_, *v;
+    const char *key;
+
+    json_object_foreach(patch, key, v) {
+        json_t *d = json_object_get(dst, key);
+        if (json_is_null(v))
+            json_object_del(dst, key);
+        else if (json_is_object(v) && json_is_object(d))
+            test_json_merge(d, v);
+        else
+            json_object_set(dst, key, v);
+    }
 }
 
 static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)

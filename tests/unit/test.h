@@ -21,6 +21,13 @@ uint64_t test_rand(void);
 void test_rand_bytes(void *buf, size_t len);
 /* A fresh empty directory for this test (removed at exit); path valid until the next call. */
 const char *test_tmpdir(void);
+/* The whole file at path (relative to the repo root, where the runner runs) as a malloc'd,
+ * NUL-terminated string, or NULL if it cannot be read. */
+char *test_slurp(const char *path);
+/* Merge patch into dst (both jansson objects, patch borrowed): null deletes a key, objects
+ * merge recursively, anything else replaces. Declared with void pointers so test.h needs no
+ * jansson include; pass json_t *. */
+void test_json_merge(void *dst, void *patch);
 /* Hex-encode (lower case) into a static buffer; for messages only. */
 const char *test_hex(const void *buf, size_t len);
 

@@ -38,23 +38,6 @@ static const uint8_t *A(const char *s)
     return a;
 }
 
-/* Merge patch (JSON text) into dst: null deletes a key, objects merge recursively. */
-static void merge(json_t *dst, json_t *patch)
-{
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(patch, key, v) {
-        json_t *d = json_object_get(dst, key);
-        if (json_is_null(v))
-            json_object_del(dst, key);
-        else if (json_is_object(v) && json_is_object(d))
-            merge(d, v);
-        else
-            json_object_set(dst, key, v);
-    }
-}
-
 /* The seed arguments with patch applied (NULL: none); a new reference. */
 static json_t *args_with(const char *patch)
 {
@@ -67,7 +50,7 @@ static json_t *args_with(const char *patch)
             json_decref(a);
             return NULL;
         }
-        merge(a, p);
+        test_json_merge(a, p);
         json_decref(p);
     }
     return a;

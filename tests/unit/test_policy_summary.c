@@ -22,27 +22,6 @@ static const char *const cases[] = {
     "erc20_transfer", "erc20_transfer_approve", "duration_30_days", "duration_90_seconds",
 };
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL) {
-        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[n] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 /* Build the policy of a golden case; 0 on failure (reported). */
 static int case_policy(struct policy *p, const char *name)
 {
@@ -90,7 +69,7 @@ static void check_case(const char *name)
         fputs(got, f);
         fclose(f);
     }
-    want = slurp(path);
+    want = test_slurp(path);
     if (want == NULL || strcmp(want, got) != 0)
         test_fail(__FILE__, __LINE__, "%s:\n--- got\n%s--- expected\n%s", path, got,
                   want ? want : "(missing)\n");

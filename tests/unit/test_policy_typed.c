@@ -21,27 +21,6 @@
 #define SESSION_ID "3f1c2a9e-6b7d-4e58-9a0b-1c2d3e4f5a6b"
 #define TYPED "tests/golden/typed/"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL) {
-        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[n] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 static int seed_policy(struct policy *p)
 {
     json_t *args = json_load_file("tests/golden/summary/seed.json", 0, NULL);
@@ -111,7 +90,7 @@ TEST(typed_seed_matches_golden)
 TEST(typed_golden_digest)
 {
     json_t *golden = json_load_file(TYPED "seed.json", JSON_REJECT_DUPLICATES, NULL);
-    char *want = slurp(TYPED "seed.digest"), got[67];
+    char *want = test_slurp(TYPED "seed.digest"), got[67];
     uint8_t digest[32];
     struct mcp_error err;
 
@@ -129,7 +108,7 @@ TEST(typed_golden_digest)
 TEST(typed_hashes_bind_summary_and_policy)
 {
     struct policy p;
-    char *text = NULL, *canon = NULL, *pinned = slurp(TYPED "seed.policy.json"), hex[67];
+    char *text = NULL, *canon = NULL, *pinned = test_slurp(TYPED "seed.policy.json"), hex[67];
     json_t *typed = seed_typed(&text), *msg;
     uint8_t h[32];
 
