@@ -2,6 +2,8 @@
  * XDG_DATA_HOME, HOME) and JSON config file. */
 #include "cfg.h"
 
+#include "cfg_account.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,10 @@ static const char usage_text[] =
     "  --rpc CHAINID=URL    chain JSON-RPC endpoint (repeatable; env SKM_RPC_<CHAINID>)\n"
     "  --log-level LEVEL    debug, info, notice, warning (default), error, off; logs go to stderr\n"
     "  --max-line-bytes N   longest accepted input line (default 4194304)\n"
+    "  --account TYPE       the account a request gets when it names none: kernel-v3 (ZeroDev Kernel v3\n"
+    "                       0.3.1, the default), kernel-v3:0.3.0, kernel-v3:0.3.1, or other (nothing is\n"
+    "                       installed on the wallet: only this server enforces the limits); config file:\n"
+    "                       \"account\": {\"type\": \"kernel-v3\", \"kernelVersion\": \"0.3.0\"}\n"
     "  --check-assets       validate the compiled-in schemas and prompts, then exit\n"
     "  --help, --version\n";
 
@@ -183,12 +189,17 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
                 return CFG_EXIT_USAGE;
             }
             cfg->rpc[cfg->n_rpc++] = val;
+        } else if (opt_is(a, "--account")) {
+            if ((cfg->account_opt = need_value(&i, argc, argv)) == NULL)
+                return CFG_EXIT_USAGE;
         } else {
             fprintf(stderr, "sessionkey-mcp: unknown option \"%s\" (see --help)\n", a);
             return CFG_EXIT_USAGE;
         }
     }
     if (cfg->config_file != NULL && !load_file(cfg, dir_given, level_given, line_given))
+        return CFG_EXIT_USAGE;
+    if (!cfg_account_setup(cfg))
         return CFG_EXIT_USAGE;
     return CFG_SERVE;
 }
@@ -223,4 +234,6 @@ void cfg_free(struct skm_config *cfg)
 {
     json_decref(cfg->file);
     cfg->file = NULL;
+    json_decref(cfg->default_account);
+    cfg->default_account = NULL;
 }

@@ -20,6 +20,8 @@ struct skm_config {
     const char *rpc[CFG_MAX_RPC]; /* "CHAINID=URL" specs from --rpc, borrowed from argv */
     int n_rpc;
     int check_assets;         /* --check-assets: validate compiled-in assets and exit */
+    const char *account_opt;  /* --account value, borrowed from argv, or NULL */
+    json_t *default_account;  /* the resolved default account (owned; cfg_account.h), or NULL */
 };
 
 enum cfg_action { CFG_SERVE, CFG_EXIT_OK, CFG_EXIT_USAGE };

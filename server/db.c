@@ -27,7 +27,7 @@ static const char schema_v1[] =
     " wallet TEXT NOT NULL,"            /* lower-case 0x address */
     " owner TEXT NOT NULL,"
     " chain_id INTEGER NOT NULL,"
-    " account_type TEXT NOT NULL,"      /* 'session-approval' (EIP-712 SessionApproval) or 'kernel-v3' */
+    " account_type TEXT NOT NULL,"      /* 'other' (EIP-712 SessionApproval; 'session-approval' in older rows) or 'kernel-v3' */
     " feature TEXT NOT NULL,"           /* twap, stop_loss, a label, or '' */
     " label TEXT NOT NULL,"
     " scope_key TEXT NOT NULL,"         /* hash of chain, contract and function set: duplicate detection */

@@ -18,7 +18,7 @@ struct session_row {
     char wallet[43];       /* lower-case 0x hex */
     char owner[43];
     uint64_t chain_id;
-    char account_type[24]; /* "session-approval" or "kernel-v3" */
+    char account_type[24]; /* "other" ("session-approval" in older rows) or "kernel-v3" */
     char feature[81];
     char label[81];
     char scope_key[67];

@@ -52,31 +52,41 @@ static enum mcp_rc amount(struct eth_u256 *out, json_t *a, const char *field, co
     return MCP_OK;
 }
 
-static void inc(struct eth_u256 *v)
+/* Split p->total into p->trades slices that add up to it exactly: every slice but the last is
+ * total / trades rounded to the display step (whole cents for dollar tokens, 6 decimal places
+ * otherwise), the last takes the remainder. When rounding up would leave the last slice
+ * negative the slices are rounded down; when the step is too coarse for the total, base units
+ * are used. The per-trade cap is the largest slice, so the gate allows exactly these slices. */
+static enum mcp_rc split_exact(struct plan *p, struct mcp_error *err)
 {
-    struct eth_u256 one;
+    unsigned keep = p->sell_usd ? 2 : 6, n = p->sell_decimals > keep ? p->sell_decimals - keep : 0;
+    uint64_t step = 1, rem;
+    struct eth_u256 twice, q, done;
 
-    eth_u256_from_u64(&one, 1);
-    eth_u256_add(v, v, &one);
-}
-
-/* out = a rounded up to the display step: whole cents for dollar tokens, 6 decimal places for
- * others (never finer than one base unit). Done digit by digit on the exact u256. */
-static void round_up(struct eth_u256 *out, const struct eth_u256 *a, unsigned decimals, int usd)
-{
-    unsigned keep = usd ? 2 : 6, n = decimals > keep ? decimals - keep : 0;
-    struct eth_u256 q = *a;
-    uint64_t rem, any = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        eth_u256_divmod_u64(&q, &rem, &q, 10);
-        any |= rem;
-    }
-    if (any)
-        inc(&q);
-    *out = q;
+    if (n > 12) /* keep n * step * trades inside 64 bits */
+        n = 0;
     for (unsigned i = 0; i < n; i++)
-        eth_u256_mul_u64(out, out, 10);
+        step *= 10;
+    for (int pass = 0; pass < 3; pass++) {
+        uint64_t s = pass == 2 ? 1 : step;
+        if (pass == 0) { /* nearest step: (2 total + trades step) / (2 trades step) */
+            eth_u256_mul_u64(&twice, &p->total, 2);
+            eth_u256_from_u64(&q, (uint64_t)p->trades * s);
+            eth_u256_add(&twice, &twice, &q);
+            eth_u256_divmod_u64(&q, &rem, &twice, 2 * (uint64_t)p->trades * s);
+        } else {           /* rounded down */
+            eth_u256_divmod_u64(&q, &rem, &p->total, (uint64_t)p->trades * s);
+        }
+        eth_u256_mul_u64(&p->trade, &q, s);
+        eth_u256_mul_u64(&done, &p->trade, p->trades - 1);
+        if (!eth_u256_is_zero(&p->trade) && eth_u256_cmp(&done, &p->total) < 0) {
+            eth_u256_sub(&p->last, &p->total, &done);
+            p->cap = eth_u256_cmp(&p->last, &p->trade) > 0 ? p->last : p->trade;
+            return MCP_OK;
+        }
+    }
+    return mcp_errf(err, MCP_EINVAL, "automation.totalAmount is too small to split into %u trades: use fewer trades "
+                    "(a longer interval) or a larger total", p->trades);
 }
 
 /* "every hour", "every 30 minutes", "every 2 hours". */
@@ -105,9 +115,7 @@ static enum mcp_rc twap(struct plan *p, const struct rgy *r, json_t *a, struct m
 {
     const struct rgy_token *sell, *buy;
     json_t *dur = json_object_get(a, "duration"), *iv = json_object_get(a, "interval");
-    struct eth_u256 hundred_one, big;
-    uint64_t rem;
-    char each[96], total[96], freq[80], span[64];
+    char each[96], total[96], last[96], freq[80], span[64];
 
     if (token(&sell, r, p->chain_id, a, "sellToken", err) != MCP_OK || token(&buy, r, p->chain_id, a, "buyToken", err) != MCP_OK ||
         amount(&p->total, a, "totalAmount", sell, err) != MCP_OK)
@@ -125,25 +133,20 @@ static enum mcp_rc twap(struct plan *p, const struct rgy *r, json_t *a, struct m
     if (memcmp(sell->address, buy->address, 20) == 0)
         return mcp_errf(err, MCP_EINVAL, "automation.buyToken is the same token as sellToken");
     set_tokens(p, sell, buy);
-    /* trades of q or q+1 units; the cap is the largest trade + 1%, rounded up to the display step */
-    eth_u256_divmod_u64(&p->trade, &rem, &p->total, p->trades);
-    big = p->trade;
-    if (rem)
-        inc(&big);
-    eth_u256_mul_u64(&hundred_one, &big, 101);
-    eth_u256_divmod_u64(&hundred_one, &rem, &hundred_one, 100);
-    if (rem)
-        inc(&hundred_one);
-    round_up(&p->cap, &hundred_one, p->sell_decimals, p->sell_usd);
-    if (eth_u256_cmp(&p->cap, &p->total) > 0)
-        p->cap = p->total;
-    round_up(&p->trade, &p->trade, p->sell_decimals, p->sell_usd); /* shown rounded; exact figures in the proposal */
+    if (split_exact(p, err) != MCP_OK)
+        return err->rc;
     policy_words_amount(each, sizeof each, &p->trade, p->sell_decimals, p->sell_symbol, p->sell_usd);
     policy_words_amount(total, sizeof total, &p->total, p->sell_decimals, p->sell_symbol, p->sell_usd);
+    policy_words_amount(last, sizeof last, &p->last, p->sell_decimals, p->sell_symbol, p->sell_usd);
     every(freq, sizeof freq, p->interval);
     policy_words_duration(span, sizeof span, p->duration);
-    snprintf(p->schedule, sizeof p->schedule, "%s into %s %s for %s (%u trades, %s in total)", each, p->buy_symbol,
-             freq, span, p->trades, total);
+    if (eth_u256_cmp(&p->last, &p->trade) == 0)
+        snprintf(p->schedule, sizeof p->schedule, "%s into %s %s for %s (%u trades, exactly %s in total)", each,
+                 p->buy_symbol, freq, span, p->trades, total);
+    else
+        snprintf(p->schedule, sizeof p->schedule, "%s into %s %s for %s (%u trades: %u of %s and a last one of "
+                 "%s, exactly %s in total)", each, p->buy_symbol, freq, span, p->trades, p->trades - 1, each, last,
+                 total);
     snprintf(p->label, sizeof p->label, "TWAP %s to %s", p->sell_symbol, p->buy_symbol);
     return MCP_OK;
 }
@@ -166,7 +169,7 @@ static enum mcp_rc stop_loss(struct plan *p, const struct rgy *r, json_t *a, str
     p->interval = p->duration;
     p->trades = 1;
     set_tokens(p, sell, recv);
-    p->trade = p->cap = p->total;
+    p->trade = p->cap = p->last = p->total;
     snprintf(p->trigger, sizeof p->trigger, "%s", json_string_value(trig));
     policy_words_amount(amt, sizeof amt, &p->total, p->sell_decimals, p->sell_symbol, p->sell_usd);
     policy_words_duration(span, sizeof span, p->duration);

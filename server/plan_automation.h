@@ -27,14 +27,15 @@ struct plan {
     unsigned sell_decimals;
     int sell_usd;
     struct eth_u256 total;         /* maxTotal */
-    struct eth_u256 trade;         /* one trade, exact when total divides evenly, else the average rounded */
-    struct eth_u256 cap;           /* maxPerTransaction: the largest trade with headroom */
+    struct eth_u256 trade;         /* every trade but the last: total / trades rounded to the display step */
+    struct eth_u256 last;          /* the last trade: the remainder, so trade * (trades - 1) + last == total */
+    struct eth_u256 cap;           /* maxPerTransaction: the largest trade (trade or last), no headroom */
     uint32_t trades;               /* how many trades */
     uint32_t interval;             /* seconds between trades (twap); the duration (stop-loss) */
     uint32_t duration;             /* seconds */
     char trigger[80];              /* stop-loss trigger price, as given */
     char label[96];
-    char schedule[256];            /* "$41.67 USDC into WETH every hour for 24 hours (24 trades)" */
+    char schedule[256];            /* "$41.67 USDC into WETH every hour for 24 hours (24 trades: 23 of ...)" */
 };
 
 /* Build the plan for automation (borrowed, valid against the schema) on chain_id.

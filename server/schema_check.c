@@ -271,6 +271,18 @@ static void check_enum(struct vstate *v, json_t *en, json_t *x, const char *path
     problem(v, path, "expected one of %s, got %s", list, shown(x, buf, sizeof buf));
 }
 
+/* "type" as a list of scalar types (["integer", "string"]): x has one of them. */
+static int type_list_ok(json_t *types, json_t *x)
+{
+    json_t *t;
+    size_t i;
+
+    json_array_foreach(types, i, t)
+        if (json_is_string(t) && type_ok(json_string_value(t), x))
+            return 1;
+    return 0;
+}
+
 static void validate(struct vstate *v, json_t *s, json_t *x, const char *path, int depth)
 {
     json_t *type = json_object_get(s, "type"), *en = json_object_get(s, "enum");
@@ -286,6 +298,11 @@ static void validate(struct vstate *v, json_t *s, json_t *x, const char *path, i
                 shown(x, buf, sizeof buf), json_is_object(x) || json_is_array(x) ? "" : " (",
                 json_is_object(x) || json_is_array(x) ? "" : type_words(x),
                 json_is_object(x) || json_is_array(x) ? "" : ")");
+        return;
+    }
+    if (json_is_array(type) && !type_list_ok(type, x)) {
+        problem(v, path, "expected %s, got %s (%s)", json_array_size(type) == 2 ? "an integer or a string" :
+                "another type", shown(x, buf, sizeof buf), type_words(x));
         return;
     }
     if (json_is_array(en))
@@ -378,6 +395,20 @@ static enum mcp_rc portable(json_t *s, const char *where, const char *path, int 
     json_object_foreach(s, key, val) {
         if (!known(key))
             return mcp_errf(err, MCP_EINVAL, "%s: %s: keyword \"%s\" is not supported", where, path, key);
+    }
+    if (json_is_array(type)) { /* only ["integer", "string"]: a number that may also be written as text */
+        if (json_array_size(type) != 2 || !json_is_string(json_array_get(type, 0)) ||
+            !json_is_string(json_array_get(type, 1)) ||
+            strcmp(json_string_value(json_array_get(type, 0)), "integer") != 0 ||
+            strcmp(json_string_value(json_array_get(type, 1)), "string") != 0)
+            return mcp_errf(err, MCP_EINVAL, "%s: %s: a list of types may only be [\"integer\", \"string\"]", where,
+                            path);
+        if ((bad = bad_value(s)) != NULL)
+            return mcp_errf(err, MCP_EINVAL, "%s: %s: keyword \"%s\" has a value of the wrong type", where, path, bad);
+        val = json_object_get(s, "pattern");
+        if (val != NULL && (!json_is_string(val) || compile(json_string_value(val)) == NULL))
+            return mcp_errf(err, MCP_EINVAL, "%s: %s: pattern does not compile", where, path);
+        return MCP_OK;
     }
     if (!json_is_string(type) || !(strcmp(json_string_value(type), "object") == 0 ||
                                    strcmp(json_string_value(type), "array") == 0 ||

@@ -6,10 +6,13 @@
 #include <string.h>
 
 #include "app_state.h"
+#include "cfg_account.h"
+#include "eth_addr.h"
 #include "chain_calls.h"
 #include "zd_account.h"
 #include "policy_words.h"
 #include "zd_map.h"
+#include "zd_owner.h"
 
 static enum mcp_rc parse_index(struct eth_u256 *out, json_t *v, struct mcp_error *err)
 {
@@ -27,12 +30,13 @@ static enum mcp_rc parse_index(struct eth_u256 *out, json_t *v, struct mcp_error
     return mcp_errf(err, MCP_EINVAL, "account.index must be a whole number (the Kernel account's index, default 0)");
 }
 
-/* The account's state: stated by the caller, else read over RPC; never guessed. */
-static enum mcp_rc onchain(struct zd_session_opts *o, const struct skm_config *cfg, const struct policy *p,
-                           json_t *account, struct mcp_error *err)
+/* The account's state: stated by the caller, else read over RPC; without either, an account
+ * at its owner's counterfactual address (checked before) is assumed undeployed, and the note
+ * says so. */
+static enum mcp_rc onchain(struct zd_session_opts *o, struct chain_client *cl, const struct policy *p,
+                           json_t *account, char *note, size_t note_size, struct mcp_error *err)
 {
     json_t *oc = json_object_get(account, "onchain");
-    struct chain_client *cl;
 
     if (oc != NULL) {
         json_t *dep = json_object_get(oc, "deployed"), *nonce = json_object_get(oc, "currentNonce");
@@ -43,76 +47,141 @@ static enum mcp_rc onchain(struct zd_session_opts *o, const struct skm_config *c
         return zd_onchain_given(&o->onchain, o->kernel, json_is_true(dep), (uint32_t)json_integer_value(nonce),
                                 json_string_value(json_object_get(oc, "domainVersion")), err);
     }
-    cl = app_chain(cfg, p->chain_id, err);
-    if (cl == NULL && err->rc == MCP_ENOTFOUND)
-        return mcp_errf(err, MCP_EINVAL, "A Kernel approval depends on the account's current nonce, and no RPC "
-                        "endpoint is configured for %s to read it. Configure one (--rpc %llu=URL), or pass "
-                        "account.onchain {deployed, currentNonce}. The nonce is never guessed: a wrong one makes "
-                        "the signature fail on chain (AA23).", p->chain_name, (unsigned long long)p->chain_id);
-    if (cl == NULL)
-        return err->rc;
-    return zd_onchain_read(&o->onchain, cl, p->wallet, o->kernel, err);
+    if (cl != NULL)
+        return zd_onchain_read(&o->onchain, cl, p->wallet, o->kernel, err);
+    zd_onchain_assume_undeployed(&o->onchain, o->kernel);
+    snprintf(note, note_size, "This wallet is assumed not deployed yet (no RPC endpoint is configured for %s to "
+             "read it), so the approval deploys it with its first trade. If this account is already deployed, "
+             "configure --rpc %llu=URL so the right nonce is used, and request again.", p->chain_name,
+             (unsigned long long)p->chain_id);
+    return MCP_OK;
 }
 
-/* No account argument: a deployed Kernel account is recognised by its accountId(). */
-static enum mcp_rc detect(enum zd_kernel *k, int *is_kernel, const struct skm_config *cfg, const struct policy *p,
-                          struct mcp_error *err)
+/* With an RPC endpoint: is the wallet deployed, and if so which Kernel version is it? */
+static enum mcp_rc deployed_kernel(int *deployed, enum zd_kernel *k, struct chain_client *cl, const struct policy *p,
+                                   struct mcp_error *err)
 {
-    struct chain_client *cl = app_chain(cfg, p->chain_id, err);
     uint8_t *code = NULL;
     size_t len = 0;
+    char wallet[43];
     enum mcp_rc rc;
 
-    *is_kernel = 0;
-    if (cl == NULL) {
-        if (err->rc != MCP_ENOTFOUND)
-            return err->rc;
-        mcp_err_clear(err); /* no RPC: nothing to detect with; the account argument names Kernel */
-        return MCP_OK;
-    }
+    *deployed = 0;
     if (chain_get_code(&code, &len, cl, p->wallet, err) != MCP_OK)
         return err->rc;
     free(code);
     if (len == 0)
-        return MCP_OK; /* no code: an EOA or an undeployed account */
+        return MCP_OK;
+    *deployed = 1;
     rc = zd_account_detect_kernel(k, cl, p->wallet, err);
     if (rc == MCP_EUNSUPPORTED || rc == MCP_ERPC) {
-        mcp_err_clear(err); /* another kind of smart account: our own approval format */
-        return MCP_OK;
+        eth_addr_format(wallet, p->wallet);
+        return mcp_errf(err, MCP_EINVAL, "%s is a deployed contract but not a ZeroDev Kernel v3 account (0.3.0 or "
+                        "0.3.1), the account type a request gets when it names none. Nothing was created. If it is "
+                        "another kind of wallet, request again with account {\"type\": \"other\"}: only this "
+                        "server then enforces the limits.", wallet);
     }
-    *is_kernel = rc == MCP_OK;
     return rc;
 }
 
-enum mcp_rc zd_session_choose(struct zd_session_opts *out, int *is_kernel, const struct skm_config *cfg,
-                              const struct policy *p, json_t *account, struct mcp_error *err)
+/* The owner is really the owner: the wallet is the counterfactual account of ownerAddress at
+ * the index, or a deployed account whose ECDSA validator stores ownerAddress. */
+static enum mcp_rc check_owner(struct zd_session_opts *o, struct chain_client *cl, int deployed,
+                               const struct policy *p, struct mcp_error *err)
 {
-    const char *type = json_string_value(json_object_get(account, "type"));
-    const char *kv = json_string_value(json_object_get(account, "kernelVersion"));
-    const char *cv = json_string_value(json_object_get(account, "callPolicyVersion"));
+    enum zd_kernel other = o->kernel == ZD_KERNEL_0_3_0 ? ZD_KERNEL_0_3_1 : ZD_KERNEL_0_3_0;
+    uint8_t cf[20], cf_other[20], stored[20];
+    char wallet[43], owner[43], want[43], idx[80], hint[200] = "";
+
+    eth_addr_format(wallet, p->wallet);
+    eth_addr_format(owner, p->owner);
+    eth_u256_to_dec(idx, sizeof idx, &o->index);
+    if (deployed) {
+        if (zd_owner_read(stored, cl, o->kernel, p->wallet, err) != MCP_OK)
+            return mcp_errf(err, err->rc, "%.300s. Nothing was created; retry in a moment.", err->msg);
+        if (memcmp(stored, p->owner, 20) == 0)
+            return MCP_OK;
+        eth_addr_format(want, stored);
+        return mcp_errf(err, MCP_EPOLICY, "ownerAddress %s does not own the Kernel account %s: its ECDSA validator "
+                        "names %s as the owner. Nothing was created. Ask the user which key owns the wallet and "
+                        "request again with that ownerAddress.", owner, wallet, want);
+    }
+    if (zd_account_address(cf, o->kernel, p->owner, &o->index, err) != MCP_OK ||
+        zd_account_address(cf_other, other, p->owner, &o->index, err) != MCP_OK)
+        return err->rc;
+    if (memcmp(cf, p->wallet, 20) == 0)
+        return MCP_OK;
+    eth_addr_format(want, cf);
+    if (memcmp(cf_other, p->wallet, 20) == 0)
+        snprintf(hint, sizeof hint, " It is the Kernel %s account of this owner: request again with account "
+                 "{\"type\": \"kernel-v3\", \"kernelVersion\": \"%s\"}.", zd_kernel_name(other), zd_kernel_name(other));
+    return mcp_errf(err, MCP_EPOLICY, "ownerAddress %s does not own %s as a ZeroDev Kernel v3 %s account: that "
+                    "owner's account at index %s is %s.%s Nothing was created. Check ownerAddress and "
+                    "account.index; if the wallet is already deployed with this owner, configure an RPC endpoint "
+                    "(--rpc %llu=URL) so its owner can be read on chain; if it is another kind of wallet, request "
+                    "again with account {\"type\": \"other\"}.", owner, wallet, zd_kernel_name(o->kernel), idx,
+                    want, hint, (unsigned long long)p->chain_id);
+}
+
+enum mcp_rc zd_session_choose(struct zd_session_opts *out, int *is_kernel, char *note, size_t note_size,
+                              const struct skm_config *cfg, const struct policy *p, json_t *args,
+                              struct mcp_error *err)
+{
+    json_t *given = json_object_get(args, "account");
+    json_t *account = given ? json_incref(given) : cfg_account_default(cfg), *dflt = NULL;
+    const char *type, *kv, *cv;
+    struct chain_client *cl = NULL;
+    int deployed = 0;
+    enum zd_kernel detected = 0;
+    enum mcp_rc rc = MCP_OK;
 
     memset(out, 0, sizeof *out);
     *is_kernel = 0;
-    if (account == NULL) {
-        if (detect(&out->kernel, is_kernel, cfg, p, err) != MCP_OK)
-            return err->rc;
-        if (!*is_kernel)
-            return MCP_OK;
-    } else if (type == NULL || strcmp(type, "kernel-v3") != 0) {
-        return MCP_OK; /* "eoa", "smart-account": our SessionApproval format */
-    } else if (kv == NULL) {
-        return mcp_errf(err, MCP_EINVAL, "account.kernelVersion is required for a kernel-v3 account: \"0.3.0\" or "
-                        "\"0.3.1\"");
-    } else if (zd_kernel_parse(&out->kernel, kv, err) != MCP_OK) {
-        return err->rc;
-    }
+    note[0] = '\0';
+    if (account == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    type = json_string_value(json_object_get(account, "type"));
+    kv = json_string_value(json_object_get(account, "kernelVersion"));
+    cv = json_string_value(json_object_get(account, "callPolicyVersion"));
+    if (type == NULL || strcmp(type, "kernel-v3") != 0)
+        goto out; /* "other": our own SessionApproval format */
     *is_kernel = 1;
+    if (json_object_get(args, "ownerAddress") == NULL) {
+        rc = mcp_errf(err, MCP_EINVAL, "ownerAddress is required for a ZeroDev Kernel v3 account (the account type "
+                      "a request gets when it names none): the address of the key that owns the wallet and signs "
+                      "the approval. Nothing was created. Ask the user for it and request again; if the wallet is "
+                      "another kind of account, pass account {\"type\": \"other\"}.");
+        goto out;
+    }
+    if (kv == NULL) { /* the deployment's default version, else 0.3.1 */
+        dflt = cfg_account_default(cfg);
+        kv = json_string_value(json_object_get(dflt, "kernelVersion"));
+        if (kv == NULL)
+            kv = CFG_ACCOUNT_DEFAULT_KERNEL;
+    }
+    if ((rc = zd_kernel_parse(&out->kernel, kv, err)) != MCP_OK)
+        goto out;
     out->call = ZD_CALL_V0_0_4;
-    if (cv != NULL && zd_call_version_parse(&out->call, cv, err) != MCP_OK)
-        return err->rc;
-    if (parse_index(&out->index, json_object_get(account, "index"), err) != MCP_OK)
-        return err->rc;
-    return onchain(out, cfg, p, account, err);
+    if ((cv != NULL && (rc = zd_call_version_parse(&out->call, cv, err)) != MCP_OK) ||
+        (rc = parse_index(&out->index, json_object_get(account, "index"), err)) != MCP_OK)
+        goto out;
+    cl = app_chain(cfg, p->chain_id, err);
+    if (cl == NULL && err->rc != MCP_ENOTFOUND) {
+        rc = err->rc;
+        goto out;
+    }
+    mcp_err_clear(err);
+    if (cl != NULL && (rc = deployed_kernel(&deployed, &detected, cl, p, err)) != MCP_OK)
+        goto out;
+    if (deployed && json_object_get(account, "kernelVersion") == NULL)
+        out->kernel = detected; /* a deployed account says its own version */
+    if ((rc = check_owner(out, cl, deployed, p, err)) != MCP_OK)
+        goto out;
+    rc = onchain(out, cl, p, account, note, note_size, err);
+out:
+    json_decref(account);
+    json_decref(dflt);
+    return rc;
 }
 
 json_t *zd_session_opts_json(const struct zd_session_opts *o)

@@ -22,15 +22,22 @@ struct zd_session_opts {
     struct zd_onchain onchain;
 };
 
-/* Decide whether a request is for a Kernel account and with which options.
- * account: the request's "account" argument (borrowed; may be NULL). Without it, and with an
- * RPC endpoint for the chain, a deployed wallet whose accountId() names Kernel 0.3.x is one.
- * The on-chain state comes from account.onchain {deployed, currentNonce} or the RPC; with
- * neither, the request is refused: a guessed nonce makes the signature fail on chain.
- * Returns: MCP_OK with *is_kernel 0 (not a Kernel account: use our SessionApproval format) or
- * 1 (*out filled); MCP_EINVAL naming the field; chain errors naming chain and endpoint. */
-enum mcp_rc zd_session_choose(struct zd_session_opts *out, int *is_kernel, const struct skm_config *cfg,
-                              const struct policy *p, json_t *account, struct mcp_error *err) SKM_WARN_UNUSED;
+/* Decide whether a request is for a Kernel account and with which options, and check that its
+ * ownerAddress really owns the wallet. args: the request's arguments (borrowed). The account
+ * is args.account, else the deployment's default (cfg_account.h: Kernel v3 0.3.1 unless
+ * configured otherwise). For Kernel: ownerAddress is required; account.kernelVersion defaults
+ * to the default's version (a deployed account read over RPC says its own); the wallet must
+ * be the counterfactual account of ownerAddress at account.index, or, deployed (read over
+ * RPC), name ownerAddress in its ECDSA validator. The on-chain state comes from
+ * account.onchain, else the RPC, else (the wallet then being the owner's counterfactual
+ * address) it is assumed undeployed with currentNonce 1 and note says so (note size >= 400;
+ * "" otherwise).
+ * Returns: MCP_OK with *is_kernel 0 ("other": use our SessionApproval format) or 1 (*out
+ * filled); MCP_EINVAL naming the field; MCP_EPOLICY for an owner that does not own the
+ * wallet; chain errors naming chain and endpoint. */
+enum mcp_rc zd_session_choose(struct zd_session_opts *out, int *is_kernel, char *note, size_t note_size,
+                              const struct skm_config *cfg, const struct policy *p, json_t *args,
+                              struct mcp_error *err) SKM_WARN_UNUSED;
 
 /* The stored form: {"type":"kernel-v3","kernelVersion","index","callPolicyVersion",
  * "onchain":{"deployed","currentNonce","domainVersion","source"}}. New reference or NULL. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_state.h"
+#include "chain_calls.h"
 #include "clock.h"
 #include "db_audit.h"
 #include "db_sessions.h"
@@ -213,6 +215,52 @@ static enum mcp_rc settled(struct db *db, struct session_row *row, const char *s
                     reject_asked ? "declined" : "confirmed");
 }
 
+/* An "other" account whose owner is not the wallet itself, on a chain with an RPC endpoint and
+ * a deployed wallet (ownerCheck "erc1271", chosen at request time): the wallet must accept the
+ * signature as its own (ERC-1271 isValidSignature), else the signer does not own it. */
+static enum mcp_rc check_erc1271(struct tool_ctx *ctx, struct db *db, const struct session_row *row,
+                                 const char *sig_hex, int64_t now, struct mcp_error *err)
+{
+    json_error_t jerr;
+    json_t *acct = strcmp(row->account_type, "kernel-v3") != 0 && row->account ? json_loads(row->account, 0, &jerr) : NULL;
+    const char *how = json_string_value(json_object_get(acct, "ownerCheck"));
+    int want = how != NULL && strcmp(how, "erc1271") == 0, valid = 0;
+    uint8_t wallet[20], sig[65];
+    uint32_t magic = 0;
+    struct chain_client *cl;
+    struct policy p;
+    json_t *pj;
+    char owner[43], w[43];
+
+    json_decref(acct);
+    if (!want)
+        return MCP_OK;
+    pj = json_loads(row->policy, 0, &jerr);
+    if (pj == NULL || policy_from_json(&p, pj, err) != MCP_OK) {
+        json_decref(pj);
+        return mcp_errf(err, MCP_EINTERNAL, "The stored request for %s is damaged; revoke it and request a new one.",
+                        row->id);
+    }
+    json_decref(pj);
+    memcpy(wallet, p.wallet, 20);
+    if ((cl = app_chain(ctx->cfg, p.chain_id, err)) == NULL ||
+        eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err) != MCP_OK ||
+        chain_erc1271_check(&valid, &magic, cl, wallet, row->digest, sig, sizeof sig, err) != MCP_OK)
+        return mcp_errf(err, err->rc == MCP_EINVAL ? MCP_EINVAL : err->rc, "Could not ask the wallet whether this "
+                        "signature is its owner's (ERC-1271 isValidSignature): %.300s. Nothing changed: the request "
+                        "stays pending; retry in a moment.", err->msg);
+    if (valid)
+        return MCP_OK;
+    tool_checksum(owner, row->owner);
+    tool_checksum(w, row->wallet);
+    mcp_errf(err, MCP_ECRYPTO, "The wallet %s does not accept this signature as its own (ERC-1271 "
+             "isValidSignature answered 0x%08x), so %s is not shown to own it. Nothing changed: the request stays "
+             "pending. Ask the user to sign with a key that owns the wallet, and request again with that "
+             "ownerAddress.", w, (unsigned)magic, owner);
+    record_failure(db, row, now, err->msg);
+    return MCP_ECRYPTO;
+}
+
 enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
 {
     const char *sid = json_string_value(json_object_get(args, "sessionId"));
@@ -239,7 +287,7 @@ enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool
         rc = settled(db, &row, status, reject_asked, out, err);
     else if (reject_asked)
         rc = reject(db, &row, now, out, err);
-    else
+    else if ((rc = check_erc1271(ctx, db, &row, sig, now, err)) == MCP_OK)
         rc = approve(db, &row, sig, now, out, err);
     if (rc == MCP_ECONFLICT && strcmp(status, "pending") == 0) {
         /* another process settled it between our read and our write: answer from what it did */

@@ -40,6 +40,8 @@ static void render_one(char **text, json_t *s)
                  json_string_value(json_object_get(s, "sessionId")));
     json_array_foreach(json_object_get(s, "can"), i, line)
         tool_appendf(text, "  ✓ %s\n", json_string_value(line));
+    if (json_is_false(json_object_get(s, "ownerVerified")))
+        tool_appendf(text, "  ℹ Owner not verified: nothing on chain confirmed who owns this wallet.\n");
     if (json_object_get(s, "slicesLeft") != NULL)
         tool_appendf(text, "  TWAP: %lld of %lld slices done, %lld left.\n",
                      (long long)json_integer_value(json_object_get(s, "slicesDone")),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app_state.h"
+#include "automation_cover.h"
 #include "chain_calls.h"
 #include "clock.h"
 #include "db_audit.h"
@@ -35,7 +36,12 @@ struct request {
     struct policy p;
     char balance_note[200]; /* what the balance check found, or why it did not run */
     int is_kernel;          /* a ZeroDev Kernel v3 account: the owner signs ZeroDev's Enable data */
+    int has_plan;           /* the request names an automation */
+    struct plan plan;
     struct zd_session_opts zopts;
+    char account_note[600]; /* an ℹ line about the account (an assumption, who enforces), or "" */
+    char owner_check[12];   /* "other" accounts: "signer", "erc1271" (at confirm) or "none" */
+    int no_rpc;             /* no RPC endpoint for the chain (why the owner could not be checked) */
     json_t *notes;
     struct session_row row;
     json_t *can, *cannot, *warnings, *typed;
@@ -78,6 +84,40 @@ static enum mcp_rc duplicate_error(struct db *db, const struct request *r, int64
     return rc;
 }
 
+/* A request naming an automation: refused when the automation is already covered (the rule
+ * plan_automation uses); a pending, unsigned request for the same automation is replaced: it
+ * is ended, its key destroyed, and the audit log says by which request. */
+static enum mcp_rc automation_duplicate(struct db *db, const struct request *r, int64_t now, struct mcp_error *err)
+{
+    struct automation_cover cv;
+    struct session_row *rows = NULL;
+    json_t *d;
+    int n = 0;
+    enum mcp_rc rc;
+
+    if (automation_cover_find(&cv, db, r->row.wallet, &r->plan, now, err) != MCP_OK)
+        return err->rc;
+    if (cv.id[0] != '\0')
+        return mcp_errf(err, MCP_ECONFLICT, "This wallet already has a session that %s: %s. Nothing new was "
+                        "created. Either keep using it (nothing to do), or revoke it with revoke_session "
+                        "{\"sessionId\": \"%s\"} and then request the new one again.",
+                        cv.same ? "runs this automation" : "can run this whole automation", cv.line, cv.id);
+    rc = db_session_find_live(&rows, &n, db, r->row.wallet, "", r->row.scope_key, now, err);
+    for (int i = 0; rc == MCP_OK && i < n; i++) {
+        if (strcmp(db_session_status(&rows[i], now), "pending") != 0)
+            continue;
+        d = json_pack("{s:s, s:s}", "replacedBy", r->row.id, "reason", "a new request for the same automation");
+        if ((rc = db_session_transition(db, rows[i].id, "pending", "revoked", now, err)) == MCP_OK &&
+            (rc = keys_store_shred(db->h, rows[i].id, NULL, err)) == MCP_OK)
+            rc = db_audit_append(db, now, rows[i].wallet, rows[i].id, "replaced", d, err);
+        json_decref(d);
+    }
+    for (int i = 0; i < n; i++)
+        db_session_row_free(&rows[i]);
+    free(rows);
+    return rc;
+}
+
 /* When the request names an automation, its permissions may be narrower than the plan for
  * it, never wider; the plan's schedule is kept to say what will happen once approved. */
 static enum mcp_rc check_automation(struct tool_ctx *ctx, struct request *r, json_t *args, struct mcp_error *err)
@@ -89,7 +129,8 @@ static enum mcp_rc check_automation(struct tool_ctx *ctx, struct request *r, jso
         return MCP_OK;
     if (plan_build(&pl, ctx->cfg, r->p.chain_id, a, err) != MCP_OK || plan_check_narrow(&pl, &r->p, err) != MCP_OK)
         return err->rc;
-    snprintf(r->row.schedule, sizeof r->row.schedule, "%s", pl.schedule);
+    r->plan = pl;
+    r->has_plan = 1;
     return MCP_OK;
 }
 
@@ -137,10 +178,15 @@ static void row_identity(struct request *r, int64_t now)
     snprintf(r->row.wallet, sizeof r->row.wallet, "%s", wallet);
     snprintf(r->row.owner, sizeof r->row.owner, "%s", owner);
     r->row.chain_id = r->p.chain_id;
-    snprintf(r->row.account_type, sizeof r->row.account_type, "session-approval");
+    snprintf(r->row.account_type, sizeof r->row.account_type, "other");
     snprintf(r->row.feature, sizeof r->row.feature, "%s", r->p.feature);
     snprintf(r->row.label, sizeof r->row.label, "%s", r->p.label);
-    session_view_scope_key(r->row.scope_key, &r->p);
+    if (r->has_plan) { /* identified by what the automation does (automation_cover.h) */
+        automation_cover_key(r->row.scope_key, &r->plan);
+        snprintf(r->row.schedule, sizeof r->row.schedule, "%s", r->plan.schedule);
+    } else {
+        session_view_scope_key(r->row.scope_key, &r->p);
+    }
     snprintf(r->row.status, sizeof r->row.status, "pending");
     r->row.created_at = now;
     r->row.approval_deadline = now + APPROVAL_WINDOW;
@@ -175,6 +221,63 @@ static enum mcp_rc render_kernel(struct request *r, struct mcp_error *err)
     return r->row.account && r->summary ? MCP_OK : mcp_errf(err, MCP_ENOMEM, "out of memory");
 }
 
+/* An "other" account: nothing is installed on the wallet, so the summary says who enforces
+ * the limits and whether anything confirmed the owner; the row keeps how the owner is checked. */
+static enum mcp_rc other_account(struct request *r)
+{
+    static const char only_server[] = "Only this server enforces these limits: nothing is installed on your "
+                                       "wallet contract.";
+    char owner[43], line[300];
+    json_t *acct;
+
+    json_array_append_new(r->notes, json_string(only_server));
+    tool_appendf(&r->summary, "ℹ %s\n", only_server);
+    if (strcmp(r->owner_check, "none") == 0) {
+        eth_addr_format(owner, r->p.owner);
+        snprintf(line, sizeof line, "Owner not verified: nothing on chain confirms that %s owns this wallet (%s).",
+                 owner, r->no_rpc ? "no RPC endpoint is configured "
+                 "to check it" : "the wallet has no contract code to ask");
+        json_array_append_new(r->notes, json_string(line));
+        tool_appendf(&r->summary, "ℹ %s\n", line);
+    }
+    acct = json_pack("{s:s, s:s}", "type", "other", "ownerCheck", r->owner_check);
+    r->row.account = acct ? json_dumps(acct, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(acct);
+    return r->row.account && r->summary ? MCP_OK : MCP_ENOMEM;
+}
+
+/* "other" accounts: how the owner will be checked. The wallet signing for itself is checked by
+ * the signature; another owner by ERC-1271 on the wallet at confirm when an RPC endpoint can
+ * ask a deployed wallet; otherwise nobody can, and the summary says so. */
+static enum mcp_rc choose_owner_check(struct tool_ctx *ctx, struct request *r, struct mcp_error *err)
+{
+    struct chain_client *cl;
+    uint8_t *code = NULL;
+    size_t len = 0;
+
+    if (r->is_kernel)
+        return MCP_OK;
+    if (memcmp(r->p.owner, r->p.wallet, 20) == 0) {
+        snprintf(r->owner_check, sizeof r->owner_check, "signer");
+        return MCP_OK;
+    }
+    snprintf(r->owner_check, sizeof r->owner_check, "none");
+    if ((cl = app_chain(ctx->cfg, r->p.chain_id, err)) == NULL) {
+        if (err->rc != MCP_ENOTFOUND)
+            return err->rc;
+        mcp_err_clear(err);
+        r->no_rpc = 1;
+        return MCP_OK;
+    }
+    if (chain_get_code(&code, &len, cl, r->p.wallet, err) != MCP_OK)
+        return mcp_errf(err, err->rc, "Could not read the wallet's code to check its owner: %.300s. Nothing was "
+                        "created; retry in a moment. %s", err->msg, tool_manual_fallback);
+    free(code);
+    if (len > 0)
+        snprintf(r->owner_check, sizeof r->owner_check, "erc1271");
+    return MCP_OK;
+}
+
 /* With the key made: render, build the typed data, and serialize what is stored. */
 static enum mcp_rc render(struct request *r, struct mcp_error *err)
 {
@@ -182,10 +285,16 @@ static enum mcp_rc render(struct request *r, struct mcp_error *err)
         return err->rc;
     if ((r->notes = policy_summary_notes(&r->p)) == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    if (r->account_note[0] != '\0') {
+        json_array_append_new(r->notes, json_string(r->account_note));
+        tool_appendf(&r->summary, "ℹ %s\n", r->account_note);
+    }
     if (r->is_kernel) {
         if (render_kernel(r, err) != MCP_OK)
             return err->rc;
     } else {
+        if (other_account(r) != MCP_OK)
+            return mcp_errf(err, MCP_ENOMEM, "out of memory");
         r->typed = policy_typed_data(&r->p, r->row.id, r->summary);
         if (r->typed == NULL)
             return mcp_errf(err, MCP_ENOMEM, "out of memory");
@@ -223,7 +332,7 @@ static enum mcp_rc store(struct tool_ctx *ctx, struct db *db, struct request *r,
 
     if (km == NULL || db_begin(db, err) != MCP_OK)
         return err->rc;
-    if ((rc = db_session_shred_ended(db, now, 0, NULL, err)) != MCP_OK || (rc = duplicate_error(db, r, now, err)) != MCP_OK)
+    if ((rc = db_session_shred_ended(db, now, 0, NULL, err)) != MCP_OK || (rc = r->has_plan ? automation_duplicate(db, r, now, err) : duplicate_error(db, r, now, err)) != MCP_OK)
         goto out;
     if ((rc = keys_store_generate(addr, db->h, km, r->row.id, r->row.wallet, now, err)) != MCP_OK)
         goto out;
@@ -280,7 +389,9 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
     memset(&r, 0, sizeof r);
     if (policy_from_request(&r.p, ctx->cfg, args, no_key, now, err) != MCP_OK ||
         check_automation(ctx, &r, args, err) != MCP_OK || check_balance(ctx, &r, err) != MCP_OK ||
-        zd_session_choose(&r.zopts, &r.is_kernel, ctx->cfg, &r.p, json_object_get(args, "account"), err) != MCP_OK) {
+        zd_session_choose(&r.zopts, &r.is_kernel, r.account_note, sizeof r.account_note, ctx->cfg, &r.p, args,
+                          err) != MCP_OK ||
+        choose_owner_check(ctx, &r, err) != MCP_OK) {
         request_free(&r);
         return err->rc;
     }

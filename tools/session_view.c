@@ -210,6 +210,19 @@ static void slices(json_t *o, const struct view_entry *v, const struct session_s
     json_object_set_new(o, "slicesLeft", json_integer(left > 0 ? left : 0));
 }
 
+/* "other" accounts whose owner nothing could confirm (ownerCheck "none" at request time). */
+static void owner_verified(json_t *o, const struct session_row *r)
+{
+    json_error_t jerr;
+    json_t *a = strcmp(r->account_type, "kernel-v3") != 0 && r->account && r->account[0] ? json_loads(r->account, 0, &jerr)
+                                                                                          : NULL;
+    const char *how = json_string_value(json_object_get(a, "ownerCheck"));
+
+    if (how != NULL)
+        json_object_set_new(o, "ownerVerified", json_boolean(strcmp(how, "none") != 0));
+    json_decref(a);
+}
+
 json_t *session_view_json(struct db *db, const struct session_row *r, int64_t now, struct mcp_error *err)
 {
     struct view_entry *v = view_of(r, err);
@@ -229,7 +242,8 @@ json_t *session_view_json(struct db *db, const struct session_row *r, int64_t no
         mcp_errf(err, MCP_ENOMEM, "out of memory");
         return NULL;
     }
-    json_object_set_new(o, "accountType", json_string(r->account_type));
+    json_object_set_new(o, "accountType", json_string(strcmp(r->account_type, "kernel-v3") == 0 ? "kernel-v3" : "other"));
+    owner_verified(o, r);
     figures(o, v, &spend);
     if (strcmp(r->feature, "twap") == 0)
         slices(o, v, &spend);
