@@ -271,16 +271,28 @@ static void check_enum(struct vstate *v, json_t *en, json_t *x, const char *path
     problem(v, path, "expected one of %s, got %s", list, shown(x, buf, sizeof buf));
 }
 
-/* "type" as a list of scalar types (["integer", "string"]): x has one of them. */
-static int type_list_ok(json_t *types, json_t *x)
+/* anyOf: x is valid against at least one branch (each with a single type). */
+static void check_any_of(struct vstate *v, json_t *branches, json_t *x, const char *path, int depth)
 {
-    json_t *t;
-    size_t i;
+    char want[160] = "", buf[64];
+    size_t i, used = 0;
+    json_t *b;
 
-    json_array_foreach(types, i, t)
-        if (json_is_string(t) && type_ok(json_string_value(t), x))
-            return 1;
-    return 0;
+    json_array_foreach(branches, i, b) {
+        struct vstate scratch = {.used = 0};
+        const char *t = json_string_value(json_object_get(b, "type"));
+        int n;
+
+        scratch.msg[0] = '\0';
+        validate(&scratch, b, x, path, depth + 1);
+        if (scratch.n_problems == 0)
+            return;
+        n = snprintf(want + used, sizeof want - used, "%s%s %s", i == 0 ? "" : " or ",
+                     t && strchr("aeiou", t[0]) ? "an" : "a", t ? t : "value");
+        if (n > 0 && (size_t)n < sizeof want - used)
+            used += (size_t)n;
+    }
+    problem(v, path, "expected %s, got %s", want, shown(x, buf, sizeof buf));
 }
 
 static void validate(struct vstate *v, json_t *s, json_t *x, const char *path, int depth)
@@ -292,17 +304,16 @@ static void validate(struct vstate *v, json_t *s, json_t *x, const char *path, i
         problem(v, path, "is nested too deeply");
         return;
     }
+    if (json_is_array(json_object_get(s, "anyOf"))) {
+        check_any_of(v, json_object_get(s, "anyOf"), x, path, depth);
+        return;
+    }
     if (json_is_string(type) && !type_ok(json_string_value(type), x)) {
         const char *t = json_string_value(type);
         problem(v, path, "expected %s %s, got %s%s%s%s", strchr("aeiou", t[0]) ? "an" : "a", t,
                 shown(x, buf, sizeof buf), json_is_object(x) || json_is_array(x) ? "" : " (",
                 json_is_object(x) || json_is_array(x) ? "" : type_words(x),
                 json_is_object(x) || json_is_array(x) ? "" : ")");
-        return;
-    }
-    if (json_is_array(type) && !type_list_ok(type, x)) {
-        problem(v, path, "expected %s, got %s (%s)", json_array_size(type) == 2 ? "an integer or a string" :
-                "another type", shown(x, buf, sizeof buf), type_words(x));
         return;
     }
     if (json_is_array(en))
@@ -337,7 +348,7 @@ enum mcp_rc schema_validate(json_t *schema, json_t *instance, struct mcp_error *
 static const char *const known_keywords[] = {
     "type", "properties", "required", "additionalProperties", "items", "enum", "minLength",
     "maxLength", "pattern", "minimum", "maximum", "minItems", "maxItems", "uniqueItems",
-    "title", "description", "default", "examples", NULL};
+    "title", "description", "default", "examples", "anyOf", NULL};
 
 static int known(const char *k)
 {
@@ -396,18 +407,17 @@ static enum mcp_rc portable(json_t *s, const char *where, const char *path, int 
         if (!known(key))
             return mcp_errf(err, MCP_EINVAL, "%s: %s: keyword \"%s\" is not supported", where, path, key);
     }
-    if (json_is_array(type)) { /* only ["integer", "string"]: a number that may also be written as text */
-        if (json_array_size(type) != 2 || !json_is_string(json_array_get(type, 0)) ||
-            !json_is_string(json_array_get(type, 1)) ||
-            strcmp(json_string_value(json_array_get(type, 0)), "integer") != 0 ||
-            strcmp(json_string_value(json_array_get(type, 1)), "string") != 0)
-            return mcp_errf(err, MCP_EINVAL, "%s: %s: a list of types may only be [\"integer\", \"string\"]", where,
-                            path);
-        if ((bad = bad_value(s)) != NULL)
-            return mcp_errf(err, MCP_EINVAL, "%s: %s: keyword \"%s\" has a value of the wrong type", where, path, bad);
-        val = json_object_get(s, "pattern");
-        if (val != NULL && (!json_is_string(val) || compile(json_string_value(val)) == NULL))
-            return mcp_errf(err, MCP_EINVAL, "%s: %s: pattern does not compile", where, path);
+    if ((val = json_object_get(s, "anyOf")) != NULL) { /* only branches of a single type each, nothing beside */
+        size_t i;
+        json_t *b;
+        if (!json_is_array(val) || json_array_size(val) < 2 || type != NULL)
+            return mcp_errf(err, MCP_EINVAL, "%s: %s: anyOf needs two or more branches and no \"type\" beside it",
+                            where, path);
+        json_array_foreach(val, i, b) {
+            snprintf(cp, sizeof cp, "%s|%zu", path, i);
+            if (portable(b, where, cp, depth + 1, err) != MCP_OK)
+                return MCP_EINVAL;
+        }
         return MCP_OK;
     }
     if (!json_is_string(type) || !(strcmp(json_string_value(type), "object") == 0 ||

@@ -3,8 +3,10 @@
  * Keywords: type (one of object, string, integer, number, boolean, array — no type arrays),
  * properties, required, additionalProperties (false or a schema), items, enum, minLength,
  * maxLength, pattern (POSIX ERE-compatible subset of ECMA regex), minimum, maximum,
- * minItems, maxItems, uniqueItems; annotations title, description, default, examples.
- * Anything else ($ref, anyOf, oneOf, const, format, ...) is refused by schema_check_portable,
+ * minItems, maxItems, uniqueItems; anyOf only as two or more branches of a single type each
+ * with nothing but annotations beside it (a value that may be a number or its text, such as
+ * account.index: 0 or "0"); annotations title, description, default, examples.
+ * Anything else ($ref, oneOf, const, format, ...) is refused by schema_check_portable,
  * so a schema can never carry a constraint this validator would silently ignore. */
 #ifndef SKM_SCHEMA_CHECK_H
 #define SKM_SCHEMA_CHECK_H

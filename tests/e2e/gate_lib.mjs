@@ -129,6 +129,7 @@ export async function approveSession(client, { permissions = {}, label = 'USDC T
             ...permissions,
         },
         label,
+        account: { type: 'other' }, // the generic flow: WALLET is no Kernel account of the owner
     });
     assert.ok(!req.isError, JSON.stringify(req.content));
     const { sessionId, typedData } = req.structuredContent;

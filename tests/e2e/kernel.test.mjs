@@ -97,14 +97,29 @@ test('a Kernel v3 session: Enable data signed by the owner, serialized approval 
     assert.equal(await account.kernelPluginManager.getPluginEnableSignature(account.address), sig.toLowerCase());
 });
 
-test('a Kernel request with no RPC and no stated nonce is refused: the nonce is never guessed', async (t) => {
+test('a Kernel request with no RPC and no stated nonce: the owner\'s counterfactual account is assumed undeployed and says so; any other wallet is refused', async (t) => {
     const srv = await startServer(t, { home: home(t), checkSecrets: false });
     const args = kernelArgs(kernelAccount());
     delete args.account.onchain;
     const r = await srv.call('request_session_approval', args);
-    assert.equal(r.isError, true);
-    assert.match(errText(r), /no RPC endpoint is configured for Base.*never guessed/s);
-    const list = await srv.call('list_automations', { walletAddress: args.walletAddress, status: 'all' });
+    assert.equal(r.isError, undefined, text(r));
+    const assumed = 'This wallet is assumed not deployed yet (no RPC endpoint is configured for Base to read it), so the ' +
+        'approval deploys it with its first trade. If this account is already deployed, configure --rpc 8453=URL so ' +
+        'the right nonce is used, and request again.';
+    assert.ok(r.structuredContent.summary.notes.includes(assumed), JSON.stringify(r.structuredContent.summary.notes));
+    assert.ok(r.structuredContent.summaryText.includes(`ℹ ${assumed}\n`));
+    assert.ok(text(r).includes(assumed));
+    // The Enable data is the undeployed account's: its nonce is 1.
+    assert.equal(r.structuredContent.typedData.message.nonce, 1);
+
+    // A wallet that is not OWNER's account: refused in words, nothing stored.
+    const stranger = kernelArgs('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed');
+    delete stranger.account.onchain;
+    const bad = await srv.call('request_session_approval', stranger);
+    assert.equal(bad.isError, true);
+    assert.match(errText(bad), new RegExp(`^ownerAddress ${OWNER.address} does not own 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed ` +
+        `as a ZeroDev Kernel v3 0\\.3\\.1 account: that owner's account at index 0 is ${args.walletAddress}\\. Nothing was created\\.`));
+    const list = await srv.call('list_automations', { walletAddress: stranger.walletAddress, status: 'all' });
     assert.deepEqual(list.structuredContent.sessions, []);
 });
 

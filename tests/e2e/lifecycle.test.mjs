@@ -60,8 +60,15 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     const r = await srv.call('request_session_approval', seedArgs());
     const req = ok(r);
 
-    // The summary, exactly as pinned for the seed request.
-    assert.equal(req.summaryText, SEED_SUMMARY);
+    // The summary, exactly as pinned for the seed request, then what an "other" account adds:
+    // who enforces the limits, and that nothing confirmed the owner (no RPC endpoint).
+    const otherNotes = [
+        'Only this server enforces these limits: nothing is installed on your wallet contract.',
+        `Owner not verified: nothing on chain confirms that ${OWNER.address} owns this wallet (no RPC endpoint is configured to check it).`,
+    ];
+    const SEED_TEXT = SEED_SUMMARY + otherNotes.map((l) => `ℹ ${l}\n`).join('');
+    assert.equal(req.summaryText, SEED_TEXT);
+    assert.equal(req.accountType, 'other');
     assert.deepEqual(SEED_SUMMARY.split('\n').slice(0, 3), [
         'Session Permissions:',
         '✓ Can execute: Uniswap V3 swaps only',
@@ -77,11 +84,11 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
             'You can revoke anytime',
         ],
         cannot: ['Transfer to other addresses', 'Exceed spending limits', 'Access after expiration'],
-        notes: [],
+        notes: otherNotes,
         warnings: [],
     });
     assert.equal(req.summaryText, ['Session Permissions:', ...req.summary.can.map((l) => `✓ ${l}`),
-        ...req.summary.cannot.map((l) => `✗ Cannot: ${l}`), ''].join('\n'));
+        ...req.summary.cannot.map((l) => `✗ Cannot: ${l}`), ...otherNotes.map((l) => `ℹ ${l}`), ''].join('\n'));
     assert.equal(req.status, 'pending');
     assert.match(req.sessionId, /^ses_[a-z2-7]{26}$/);
 
@@ -106,7 +113,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         rateLimitPeriod: 3600,
         validAfter,
         validUntil: validAfter + 86400,
-        summary: SEED_SUMMARY,
+        summary: SEED_TEXT,
         summaryHash: m.summaryHash,
         policyHash: m.policyHash,
     });
@@ -121,9 +128,9 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     // The text: summary, the instructions, the balance note, and the same typed data.
     const body = text(r);
     const marker = '\n\nTyped data to sign:\n';
-    assert.equal(body.slice(0, SEED_SUMMARY.length), SEED_SUMMARY);
+    assert.equal(body.slice(0, SEED_TEXT.length), SEED_TEXT);
     assert.deepEqual(JSON.parse(body.slice(body.indexOf(marker) + marker.length)), td);
-    assert.equal(body.slice(SEED_SUMMARY.length, body.indexOf(marker)),
+    assert.equal(body.slice(SEED_TEXT.length, body.indexOf(marker)),
         `\nSession ${req.sessionId} is waiting for the user's signature until ${req.approvalDeadline} (15 minutes).\n` +
         'Show the summary above to the user exactly as written. Then ask them to sign the typed data below with their ' +
         `wallet (eth_signTypedData_v4, signer ${OWNER.address}) and call confirm_session with this sessionId and the ` +
@@ -172,7 +179,8 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         expiresIn: s.expiresIn,
         spent: '$0 USDC',
         remaining: '$1000 USDC',
-        accountType: 'session-approval',
+        accountType: 'other',
+        ownerVerified: false, // no RPC endpoint: nothing confirmed that OWNER owns SMART_WALLET
         executed: 0,
         inFlight: 0,
         // a TWAP-labelled session without an automation: slices = maxTotal / maxPerTransaction

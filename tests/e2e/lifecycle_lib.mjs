@@ -49,6 +49,9 @@ export function seedArgs(over = {}) {
         },
         spendToken: BASE_USDC,
         label: 'ETH TWAP',
+        // The generic flow (the server's own SessionApproval): SMART_WALLET is no Kernel account
+        // of OWNER, and a request naming no account gets Kernel v3.
+        account: { type: 'other' },
         ...over,
     };
 }
