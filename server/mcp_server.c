@@ -2,12 +2,14 @@
 #include "mcp_server.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "prm_prompts.h"
 #include "reg_tools.h"
+#include "rpc_escapes.h"
 #include "rpc_msg.h"
 #include "utf8.h"
 
@@ -489,6 +491,56 @@ static json_t *handle_batch(struct mcp_server *s, json_t *batch)
     return out;
 }
 
+/* The answer to one message whose strings held \u0000 or a lone surrogate: refused with its id
+ * (a notification gets none). */
+static json_t *bad_escape_error(json_t *msg)
+{
+    json_t *id = json_object_get(msg, "id");
+
+    if (!json_is_object(msg) || id == NULL || !(json_is_string(id) || json_is_integer(id)))
+        return json_is_object(msg) && id == NULL ? NULL
+                                                 : rpc_error_new(NULL, RPC_INVALID_REQUEST, "Invalid request", NULL);
+    return rpc_error_new(id, RPC_INVALID_PARAMS, "Invalid params: a string in this request contains an escaped NUL "
+                         "(\\u0000) or a lone surrogate (\\ud800-\\udfff), which no field accepts. Nothing was "
+                         "done; remove that character and send the request again.", NULL);
+}
+
+/* Valid JSON jansson cannot load (rpc_escapes.h): answer each message with its own id.
+ * Returns: the response, or NULL when the line is not such JSON (or all are notifications);
+ * *handled says whether it was. */
+static json_t *bad_escape_reply(const char *line, size_t len, int *handled)
+{
+    char *copy = malloc(len + 1);
+    json_error_t jerr;
+    json_t *msg = NULL, *out = NULL, *item, *r;
+    size_t i;
+
+    *handled = 0;
+    if (copy == NULL)
+        return NULL;
+    memcpy(copy, line, len);
+    copy[len] = '\0';
+    if (rpc_escapes_neutralize(copy, len) > 0)
+        msg = json_loadb(copy, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    free(copy);
+    if (msg == NULL)
+        return NULL;
+    *handled = 1;
+    if (!json_is_array(msg)) {
+        out = bad_escape_error(msg);
+    } else if ((out = json_array()) != NULL) {
+        json_array_foreach(msg, i, item)
+            if ((r = bad_escape_error(item)) != NULL)
+                json_array_append_new(out, r);
+        if (json_array_size(out) == 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    json_decref(msg);
+    return out;
+}
+
 /* Parse and dispatch one line. Returns the response as JSON, or (when raw is not NULL) may
  * instead return NULL with *raw set to the serialized line. */
 static json_t *handle_line(struct mcp_server *s, const char *line, size_t len, char **raw, size_t *raw_len)
@@ -508,6 +560,10 @@ static json_t *handle_line(struct mcp_server *s, const char *line, size_t len, c
         return rpc_error_new(NULL, RPC_INVALID_REQUEST, "Invalid request: a number is too large (ids must be "
                              "strings or integers that fit in 64 bits)", NULL);
     if (msg == NULL) {
+        int handled;
+        resp = bad_escape_reply(line, len, &handled);
+        if (handled)
+            return resp;
         snprintf(why, sizeof why, "Parse error: %s at character %d", jerr.text, jerr.position);
         return rpc_error_new(NULL, RPC_PARSE_ERROR, why, NULL);
     }

@@ -292,6 +292,13 @@ static void check_any_of(struct vstate *v, json_t *branches, json_t *x, const ch
         if (n > 0 && (size_t)n < sizeof want - used)
             used += (size_t)n;
     }
+    json_array_foreach(branches, i, b) { /* the branch of x's own type says what is wrong with it */
+        const char *t = json_string_value(json_object_get(b, "type"));
+        if (t != NULL && type_ok(t, x)) {
+            validate(v, b, x, path, depth + 1);
+            return;
+        }
+    }
     problem(v, path, "expected %s, got %s", want, shown(x, buf, sizeof buf));
 }
 

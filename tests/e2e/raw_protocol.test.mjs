@@ -184,6 +184,32 @@ describe('framing', () => {
         await srv.pingIsNext();
     });
 
+    test('valid JSON with an escaped NUL or a lone surrogate is answered with its own id (-32602), not -32700 id null', async (t) => {
+        const srv = RawServer.start(t);
+        const lines = [
+            ['{"jsonrpc":"2.0","id":11,"method":"ping","params":{"x":"a\\u0000b"}}', 11],
+            ['{"jsonrpc":"2.0","id":"s12","method":"ping","params":{"x":"\\ud800"}}', 's12'],
+            ['{"jsonrpc":"2.0","id":13,"method":"ping","params":{"x":"\\udc00\\ud800x"}}', 13],
+            ['{"jsonrpc":"2.0","id":14,"method":"ping","params":{"k\\u0000":1}}', 14],
+        ];
+        for (const [line, id] of lines) {
+            await srv.write(line + '\n');
+            const e = await srv.next();
+            assertError(e, id, -32602);
+            assert.match(e.error.message, /escaped NUL .* or a lone surrogate/);
+        }
+        // a notification gets no answer; a proper pair and an escaped backslash before u are fine
+        await srv.write('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"reason":"\\u0000"}}\n');
+        await srv.write('{"jsonrpc":"2.0","id":15,"method":"ping","params":{"x":"\\ud83d\\ude00 \\\\u0000"}}\n');
+        const okMsg = await srv.next();
+        assert.equal(okMsg.id, 15);
+        assert.deepEqual(okMsg.result, {});
+        // still broken JSON stays a parse error
+        await srv.write('{"jsonrpc":"2.0","id":16,"method":"ping","params":{"x":"\\u0000"}\n');
+        assertError(await srv.next(), null, -32700);
+        await srv.pingIsNext();
+    });
+
     test('duplicate keys get -32700', async (t) => {
         const srv = RawServer.start(t);
         await srv.write('{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}\n');

@@ -20,6 +20,18 @@ static const char *units(const struct eth_u256 *v, unsigned decimals)
     return buf;
 }
 
+/* trade * (trades - 1) + last == total, and cap == max(trade, last). */
+static void check_exact(const struct plan *p)
+{
+    struct eth_u256 sum, big;
+
+    eth_u256_mul_u64(&sum, &p->trade, p->trades - 1);
+    eth_u256_add(&sum, &sum, &p->last);
+    CHECK(eth_u256_cmp(&sum, &p->total) == 0);
+    big = eth_u256_cmp(&p->last, &p->trade) > 0 ? p->last : p->trade;
+    CHECK(eth_u256_cmp(&p->cap, &big) == 0);
+}
+
 TEST(plan_twap_seed_slices_and_cap)
 {
     json_t *a = twap("1000", 86400, 3600);
@@ -29,30 +41,55 @@ TEST(plan_twap_seed_slices_and_cap)
     CHECK_EQ_INT(plan_build(&p, NULL, 8453, a, &err), MCP_OK);
     CHECK_EQ_INT(p.trades, 24);
     CHECK_STR(units(&p.total, 6), "1000");
-    CHECK_STR(units(&p.trade, 6), "41.67");  /* 41.666666.. shown rounded up to the cent */
-    CHECK_STR(units(&p.cap, 6), "42.09");    /* largest slice 41.666667 + 1%, up to the cent */
-    CHECK_STR(p.schedule, "$41.67 USDC into WETH every hour for 24 hours (24 trades, $1000 USDC in total)");
+    CHECK_STR(units(&p.trade, 6), "41.67"); /* 41.666666.. to the nearest cent */
+    CHECK_STR(units(&p.last, 6), "41.59");  /* 1000 - 23 x 41.67 */
+    CHECK_STR(units(&p.cap, 6), "41.67");   /* the largest slice: the gate allows exactly these */
+    CHECK_STR(p.schedule, "$41.67 USDC into WETH every hour for 24 hours (24 trades: 23 of $41.67 USDC and a last "
+                          "one of $41.59 USDC, exactly $1000 USDC in total)");
     CHECK_STR(p.label, "TWAP USDC to WETH");
     CHECK_EQ_INT(p.interval, 3600);
+    check_exact(&p);
     json_decref(a);
 }
 
-TEST(plan_twap_even_split_and_cap_never_above_total)
+TEST(plan_twap_even_split_rounding_down_and_base_units)
 {
-    json_t *a = twap("100", 3600, 1800), *b = twap("0.03", 7200, 3600);
+    json_t *a = twap("100", 3600, 1800), *b = twap("0.03", 7200, 3600), *c = twap("1", 12000, 60),
+           *d = twap("0.00003", 600, 60), *e = twap("0.000001", 600, 60), *f = twap("100", 10800, 3600);
     struct mcp_error err;
     struct plan p;
 
     CHECK_EQ_INT(plan_build(&p, NULL, 8453, a, &err), MCP_OK);
     CHECK_EQ_INT(p.trades, 2);
     CHECK_STR(units(&p.trade, 6), "50");
-    CHECK_STR(units(&p.cap, 6), "50.5");
-    /* two trades of 0.015: +1% and rounding up to a cent would exceed nothing but... */
-    CHECK_EQ_INT(plan_build(&p, NULL, 8453, b, &err), MCP_OK);
-    CHECK_STR(units(&p.cap, 6), "0.02");
-    CHECK(eth_u256_cmp(&p.cap, &p.total) <= 0);
+    CHECK_STR(units(&p.cap, 6), "50");
+    CHECK_STR(p.schedule, "$50 USDC into WETH every 30 minutes for 1 hour (2 trades, exactly $100 USDC in total)");
+    check_exact(&p);
+    CHECK_EQ_INT(plan_build(&p, NULL, 8453, b, &err), MCP_OK); /* 0.015 rounds to 0.02; the last is 0.01 */
+    CHECK_STR(units(&p.trade, 6), "0.02");
+    CHECK_STR(units(&p.last, 6), "0.01");
+    check_exact(&p);
+    CHECK_EQ_INT(plan_build(&p, NULL, 8453, c, &err), MCP_OK); /* 200 x 0.005: rounding up overshoots, so down */
+    CHECK_EQ_INT(p.trades, 200);
+    CHECK_STR(units(&p.trade, 6), "0.005"); /* ...and to a cent that is 0, so base units */
+    check_exact(&p);
+    CHECK_EQ_INT(plan_build(&p, NULL, 8453, d, &err), MCP_OK); /* below a cent: base units */
+    CHECK_STR(units(&p.trade, 6), "0.000003");
+    check_exact(&p);
+    CHECK(!eth_u256_is_zero(&p.trade));
+    CHECK_EQ_INT(plan_build(&p, NULL, 8453, e, &err), MCP_EINVAL); /* 1 unit cannot make 10 trades */
+    CHECK_CONTAINS(err.msg, "too small to split into 10 trades");
+    CHECK_EQ_INT(plan_build(&p, NULL, 8453, f, &err), MCP_OK); /* 33.33 x 2 + 33.34 */
+    CHECK_STR(units(&p.trade, 6), "33.33");
+    CHECK_STR(units(&p.last, 6), "33.34");
+    CHECK_STR(units(&p.cap, 6), "33.34");
+    check_exact(&p);
     json_decref(a);
     json_decref(b);
+    json_decref(c);
+    json_decref(d);
+    json_decref(e);
+    json_decref(f);
 }
 
 TEST(plan_refusals_name_the_field)

@@ -149,6 +149,24 @@ TEST(schema_valid_instance_accepted)
     CHECK_STR(msg, "");
 }
 
+/* anyOf of single-typed branches: account.index takes 0 and "0", and nothing else. */
+TEST(schema_any_of_integer_or_string)
+{
+    json_t *sch = keep("{\"type\":\"object\",\"properties\":{\"i\":{\"anyOf\":[{\"type\":\"integer\",\"minimum\":0},"
+                       "{\"type\":\"string\",\"pattern\":\"^(0|[1-9][0-9]*)$\"}]}}}");
+    char msg[1024];
+
+    CHECK_EQ_INT(run(sch, "{\"i\":0}", msg, sizeof msg), MCP_OK);
+    CHECK_EQ_INT(run(sch, "{\"i\":\"0\"}", msg, sizeof msg), MCP_OK);
+    CHECK_EQ_INT(run(sch, "{\"i\":-1}", msg, sizeof msg), MCP_EINVAL);
+    CHECK_CONTAINS(msg, "i: ");
+    CHECK_CONTAINS(msg, "-1");
+    CHECK(strstr(msg, "expected an integer or a string") == NULL); /* the integer branch says why */
+    CHECK_EQ_INT(run(sch, "{\"i\":\"01\"}", msg, sizeof msg), MCP_EINVAL);
+    CHECK_EQ_INT(run(sch, "{\"i\":true}", msg, sizeof msg), MCP_EINVAL);
+    CHECK_STR(msg, "i: expected an integer or a string, got true");
+}
+
 TEST(schema_minimum_message)
 {
     CHECK_RSA("permissions.rateLimit.count", "0", "permissions.rateLimit.count: must be at least 1, got 0");
@@ -585,7 +603,9 @@ TEST(schema_portable_refuses_unknown_keywords)
     CHECK_NOT_PORTABLE("{\"type\":\"object\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
                        "t.json: (root): keyword \"$schema\" is not supported");
     CHECK_NOT_PORTABLE("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"anyOf\":[]}}}",
-                       "t.json: (root).a: keyword \"anyOf\" is not supported");
+                       "t.json: (root).a: anyOf needs two or more branches and no \"type\" beside it");
+    CHECK_NOT_PORTABLE("{\"type\":\"object\",\"properties\":{\"a\":{\"anyOf\":[{\"type\":\"string\"},"
+                       "{\"type\":[\"integer\"]}]}}}", "t.json: (root).a|1: needs a single \"type\"");
     CHECK_NOT_PORTABLE("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"const\":\"x\"}}}",
                        "t.json: (root).a: keyword \"const\" is not supported");
     CHECK_NOT_PORTABLE("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"format\":\"email\"}}}",
