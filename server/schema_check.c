@@ -27,6 +27,7 @@ static const struct {
     {"^0x[0-9a-fA-F]{64}$", "a 32-byte hex value (0x followed by 64 hex digits)"},
     {"^0x[0-9a-fA-F]{130}$", "a 65-byte hex signature (0x followed by 130 hex digits)"},
     {"^0x([0-9a-fA-F]{2})*$", "hex bytes (0x followed by an even number of hex digits)"},
+    {"^(0[xX][0-9a-fA-F]{1,64}|0|[1-9][0-9]{0,77})$", "a quantity: \"0x\" hex, or a decimal string"},
     {"^(0|[1-9][0-9]{0,59})(\\.[0-9]{1,36})?$",
      "a decimal amount in token units written as a string, like \"50\" or \"41.67\""},
 };
