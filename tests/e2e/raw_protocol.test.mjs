@@ -775,8 +775,14 @@ describe('lifecycle', () => {
     test('stdout closed by the client (EPIPE): the server exits instead of hanging', async (t) => {
         const srv = await legacy(t);
         srv.child.stdout.destroy(); // the client stops reading; stdin stays open
-        await srv.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-        await srv.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+        // The server may exit (as it should) after the first answer fails to write, before or
+        // while the second request is written: our own write then fails with EPIPE. That is
+        // the race this test provokes, not a failure.
+        const sendTolerant = (m) => srv.send(m).catch((e) => {
+            if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+        });
+        await sendTolerant({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+        await sendTolerant({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
         const r = await srv.waitExit();
         assert.equal(r.signal, null, 'SIGPIPE must be ignored, EPIPE handled');
     });
