@@ -10,17 +10,20 @@
 
 const struct tool_def tool_table[] = {
     {"plan_automation", "Plan an automation",
-     "First step for a TWAP order or a stop-loss: given the wallet, the chain and the automation "
+     "First step for a TWAP order or a stop-loss: given the wallet, its owner (ownerAddress: the key "
+     "that signs; required for the default ZeroDev Kernel v3 account), the chain and the automation "
      "(twap: sellToken, buyToken, totalAmount, duration, interval; stop_loss: token, amount, "
      "triggerPrice, receiveToken), say whether an active session already covers it and, if not, "
-     "return the exact, narrowest request_session_approval arguments and the schedule in words "
-     "(\"$41.67 USDC into WETH every hour for 24 hours\"). Changes nothing.",
+     "return the exact, narrowest request_session_approval arguments, to pass as they are, and the "
+     "schedule in words (\"$41.67 USDC into WETH every hour for 24 hours\"). Changes nothing.",
      TOOL_READONLY, tool_plan_automation},
     {"request_session_approval", "Request session-key approval",
      "Start approving a session key that lets a backend run an automation (TWAP, stop-loss) on the "
-     "user's smart wallet within strict limits. Give the wallet, the duration in seconds and the "
-     "permissions (chain, contract, functions, per-transaction and total caps as decimal strings in "
-     "token units, rate limit). Returns a plain-words summary of what the session CAN and CANNOT do, "
+     "user's smart wallet within strict limits. Give the wallet, its owner (ownerAddress: the key "
+     "that signs; required for the default ZeroDev Kernel v3 account, whose address must be that "
+     "owner's), the duration in seconds and the permissions (chain, contract, functions, "
+     "per-transaction and total caps as decimal strings in token units, rate limit); for another "
+     "kind of wallet pass account {\"type\": \"other\"}. Returns a plain-words summary of what the session CAN and CANNOT do, "
      "which you must show to the user verbatim, and EIP-712 typed data for the user to sign in their "
      "wallet; then call confirm_session with the signature.",
      TOOL_OPEN_WORLD, tool_request_session_approval},
