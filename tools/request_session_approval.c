@@ -37,6 +37,8 @@ struct request {
     char balance_note[200]; /* what the balance check found, or why it did not run */
     int is_kernel;          /* a ZeroDev Kernel v3 account: the owner signs ZeroDev's Enable data */
     int has_plan;           /* the request names an automation */
+    int replaced;           /* pending requests for the same automation this one replaced */
+    char replaced_id[SESSION_ID_MAX]; /* the newest of them */
     struct plan plan;
     struct zd_session_opts zopts;
     char account_note[600]; /* an ℹ line about the account (an assumption, who enforces), or "" */
@@ -87,7 +89,7 @@ static enum mcp_rc duplicate_error(struct db *db, const struct request *r, int64
 /* A request naming an automation: refused when the automation is already covered (the rule
  * plan_automation uses); a pending, unsigned request for the same automation is replaced: it
  * is ended, its key destroyed, and the audit log says by which request. */
-static enum mcp_rc automation_duplicate(struct db *db, const struct request *r, int64_t now, struct mcp_error *err)
+static enum mcp_rc automation_duplicate(struct db *db, struct request *r, int64_t now, struct mcp_error *err)
 {
     struct automation_cover cv;
     struct session_row *rows = NULL;
@@ -111,6 +113,8 @@ static enum mcp_rc automation_duplicate(struct db *db, const struct request *r, 
             (rc = keys_store_shred(db->h, rows[i].id, NULL, err)) == MCP_OK)
             rc = db_audit_append(db, now, rows[i].wallet, rows[i].id, "replaced", d, err);
         json_decref(d);
+        if (rc == MCP_OK && r->replaced++ == 0)
+            snprintf(r->replaced_id, sizeof r->replaced_id, "%s", rows[i].id);
     }
     for (int i = 0; i < n; i++)
         db_session_row_free(&rows[i]);
@@ -349,6 +353,8 @@ static enum mcp_rc store(struct tool_ctx *ctx, struct db *db, struct request *r,
     if ((rc = db_audit_append(db, now, r->row.wallet, r->row.id, "requested", details, err)) != MCP_OK)
         goto out;
     rc = db_commit(db, err);
+    if (rc == MCP_OK && r->replaced > 0)
+        keys_store_checkpoint(db->h, NULL); /* best effort: the replaced keys' bytes leave the WAL too */
 out:
     json_decref(details);
     db_rollback(db);
@@ -359,8 +365,12 @@ out:
  * structuredContent: the summary, what to do next, and the typed data itself. */
 static char *result_text(const struct request *r)
 {
-    char deadline[24], owner[43];
+    char deadline[24], owner[43], replaced[200] = "";
     char *typed = json_dumps(r->typed, JSON_COMPACT), *text = NULL;
+
+    if (r->replaced > 0)
+        snprintf(replaced, sizeof replaced, "\nIt replaces the earlier unsigned request %s for the same automation: "
+                 "that one can no longer be signed, and its key was destroyed.", r->replaced_id);
 
     clock_format(deadline, r->row.approval_deadline);
     tool_checksum(owner, r->row.owner);
@@ -370,8 +380,8 @@ static char *result_text(const struct request *r)
                      "Show the summary above to the user exactly as written. Then ask them to sign the typed data "
                      "below with their wallet (eth_signTypedData_v4, signer %s) and call confirm_session with this "
                      "sessionId and the signature. If they decline, call confirm_session with decision "
-                     "\"reject\".\n%s\n\nTyped data to sign:\n%s",
-                     r->summary, r->row.id, deadline, owner, r->balance_note, typed);
+                     "\"reject\".\n%s%s\n\nTyped data to sign:\n%s",
+                     r->summary, r->row.id, deadline, owner, r->balance_note, replaced, typed);
     free(typed);
     return text;
 }
@@ -418,6 +428,8 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         json_object_set_new(out->structured, "summaryText", json_string(r.summary));
     }
     out->text = result_text(&r);
+    if (out->structured != NULL && r.replaced > 0)
+        json_object_set_new(out->structured, "replacedSessionId", json_string(r.replaced_id));
     request_free(&r);
     if (out->structured == NULL || out->text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");

@@ -137,8 +137,12 @@ test('a pending request for the same automation is replaced (old key destroyed, 
     // still pending: the plan does not call it covered, and following the plan again works
     const again = ok(await plan(srv));
     assert.equal(again.covered, false);
-    const second = ok(await srv.call('request_session_approval', again.proposal));
+    const secondR = await srv.call('request_session_approval', again.proposal);
+    const second = ok(secondR);
     assert.notEqual(second.sessionId, first.sessionId);
+    assert.equal(second.replacedSessionId, first.sessionId);
+    assert.ok(text(secondR).includes(`\nIt replaces the earlier unsigned request ${first.sessionId} for the same automation: ` +
+        'that one can no longer be signed, and its key was destroyed.\n\nTyped data to sign:\n'));
 
     const db = await readDb(t, home);
     assert.deepEqual(db.session_keys.map((k) => k.session_id), [second.sessionId], 'the replaced request\'s key is gone');
