@@ -16,7 +16,7 @@ const struct tool_def tool_table[] = {
      "triggerPrice, receiveToken), say whether an active session already covers it and, if not, "
      "return the exact, narrowest request_session_approval arguments, to pass as they are, and the "
      "schedule in words (\"$41.67 USDC into WETH every hour for 24 hours\"). Changes nothing.",
-     TOOL_READONLY, tool_plan_automation},
+     TOOL_READONLY | TOOL_OPEN_WORLD, tool_plan_automation}, /* reads the account over RPC when one is configured */
     {"request_session_approval", "Request session-key approval",
      "Start approving a session key that lets a backend run an automation (TWAP, stop-loss) on the "
      "user's smart wallet within strict limits. Give the wallet, its owner (ownerAddress: the key "
