@@ -199,5 +199,6 @@ test('every input schema: what it accepts the handler accepts; required and enum
             }
         }
     }
+    t.diagnostic(`${checked} schema/handler checks`);
     assert.ok(checked > 60, `${checked} checks`);
 });
