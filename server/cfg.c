@@ -25,6 +25,7 @@ static const char usage_text[] =
     "  --rpc CHAINID=URL    chain JSON-RPC endpoint (repeatable; env SKM_RPC_<CHAINID>)\n"
     "  --log-level LEVEL    debug, info, notice, warning (default), error, off; logs go to stderr\n"
     "  --max-line-bytes N   longest accepted input line (default 4194304)\n"
+    "  --approval-port N    loopback port of the approval page (default: any free port; \"off\" disables it)\n"
     "  --check-assets       validate the compiled-in schemas and prompts, then exit\n"
     "  --help, --version\n";
 
@@ -127,6 +128,25 @@ static const char *need_value(int *i, int argc, char **argv)
     return argv[++*i];
 }
 
+static int set_approval_port(struct skm_config *cfg, const char *s)
+{
+    char *end;
+    long v;
+
+    if (strcmp(s, "off") == 0) {
+        cfg->approval_port = -1;
+        return 1;
+    }
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 0 || v > 65535) {
+        fprintf(stderr, "sessionkey-mcp: --approval-port must be a port number from 0 to 65535 (0: any free port) "
+                "or \"off\"\n");
+        return 0;
+    }
+    cfg->approval_port = (int)v;
+    return 1;
+}
+
 static int opt_is(const char *arg, const char *name)
 {
     size_t n = strlen(name);
@@ -175,6 +195,9 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
             if ((val = need_value(&i, argc, argv)) == NULL || !set_max_line(cfg, val))
                 return CFG_EXIT_USAGE;
             line_given = 1;
+        } else if (opt_is(a, "--approval-port")) {
+            if ((val = need_value(&i, argc, argv)) == NULL || !set_approval_port(cfg, val))
+                return CFG_EXIT_USAGE;
         } else if (opt_is(a, "--rpc")) {
             if ((val = need_value(&i, argc, argv)) == NULL)
                 return CFG_EXIT_USAGE;

@@ -20,6 +20,7 @@ struct skm_config {
     const char *rpc[CFG_MAX_RPC]; /* "CHAINID=URL" specs from --rpc, borrowed from argv */
     int n_rpc;
     int check_assets;         /* --check-assets: validate compiled-in assets and exit */
+    int approval_port;        /* --approval-port: 0 = ephemeral (default), -1 = off, else the port */
 };
 
 enum cfg_action { CFG_SERVE, CFG_EXIT_OK, CFG_EXIT_USAGE };

@@ -11,12 +11,14 @@
 
 #include "app_state.h"
 #include "chain_calls.h"
+#include "approval.h"
 #include "clock.h"
 #include "db_audit.h"
 #include "db_sessions.h"
 #include "eth_hex.h"
 #include "eth_keccak.h"
 #include "keys_store.h"
+#include "log.h"
 #include "policy.h"
 #include "policy_summary.h"
 #include "policy_typed.h"
@@ -267,6 +269,30 @@ static char *result_text(const struct request *r)
     return text;
 }
 
+/* The loopback page where the owner approves in their own wallet: into the result (and, first
+ * thing after the summary, into the text). Without it (--approval-port off, no free port) the
+ * typed data below is the way, and the text says why. */
+static void add_approval_url(struct tool_ctx *ctx, const struct request *r, struct tool_reply *out)
+{
+    char url[160], *text = NULL;
+    struct mcp_error uerr = {MCP_OK, ""};
+
+    if (out->structured == NULL || out->text == NULL)
+        return;
+    if (approval_url(url, sizeof url, ctx->cfg, r->row.id, &uerr) != MCP_OK) {
+        log_info("no approval page for %s: %s", r->row.id, uerr.msg);
+        return;
+    }
+    json_object_set_new(out->structured, "approvalUrl", json_string(url));
+    tool_appendf(&text, "Approval page: %s\nShow it to the user as a link: \"Open this page to review and approve "
+                 "in your wallet\". When they have approved there, call confirm_session with just the sessionId to "
+                 "see the result (no signature to copy).\n\n%s", url, out->text);
+    if (text != NULL) {
+        free(out->text);
+        out->text = text;
+    }
+}
+
 enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, struct tool_reply *out,
                                           struct mcp_error *err)
 {
@@ -307,6 +333,7 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         json_object_set_new(out->structured, "summaryText", json_string(r.summary));
     }
     out->text = result_text(&r);
+    add_approval_url(ctx, &r, out);
     request_free(&r);
     if (out->structured == NULL || out->text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
