@@ -276,6 +276,7 @@ static void add_approval_url(struct tool_ctx *ctx, const struct request *r, stru
 {
     char url[160], *text = NULL;
     struct mcp_error uerr = {MCP_OK, ""};
+    size_t n;
 
     if (out->structured == NULL || out->text == NULL)
         return;
@@ -284,9 +285,11 @@ static void add_approval_url(struct tool_ctx *ctx, const struct request *r, stru
         return;
     }
     json_object_set_new(out->structured, "approvalUrl", json_string(url));
-    tool_appendf(&text, "Approval page: %s\nShow it to the user as a link: \"Open this page to review and approve "
+    /* right after the summary, which stays first */
+    n = r->summary != NULL && strncmp(out->text, r->summary, strlen(r->summary)) == 0 ? strlen(r->summary) : 0;
+    tool_appendf(&text, "%.*sApproval page: %s\nShow it to the user as a link: \"Open this page to review and approve "
                  "in your wallet\". When they have approved there, call confirm_session with just the sessionId to "
-                 "see the result (no signature to copy).\n\n%s", url, out->text);
+                 "see the result (no signature to copy).\n%s", (int)n, out->text, url, out->text + n);
     if (text != NULL) {
         free(out->text);
         out->text = text;
