@@ -187,9 +187,11 @@ static void on_writable(struct client *c)
     }
 }
 
-/* A free slot; when all are taken, the oldest connection still sending its request gives
- * way (slow-loris connections cannot starve the page). Returns: index or -1. */
-static int free_slot(void)
+/* A free slot; when all are taken, the oldest connection that has been sending its request
+ * for over HTTP_EVICT_MS gives way (slow-loris connections cannot starve the page, and a burst
+ * of ordinary clients waits in the backlog instead of pushing each other out).
+ * evict: close that connection. Returns: index, or -1 (then *wake_ms: when one may give way). */
+static int free_slot(int evict, int64_t now, int64_t *wake_ms)
 {
     int oldest = -1;
 
@@ -199,7 +201,14 @@ static int free_slot(void)
         if (g.c[i].out == NULL && (oldest < 0 || g.c[i].started < g.c[oldest].started))
             oldest = i;
     }
-    if (oldest >= 0)
+    if (oldest < 0)
+        return -1;
+    if (now - g.c[oldest].started < HTTP_EVICT_MS) {
+        if (wake_ms != NULL)
+            *wake_ms = g.c[oldest].started + HTTP_EVICT_MS - now;
+        return -1;
+    }
+    if (evict)
         drop(&g.c[oldest]);
     return oldest;
 }
@@ -207,17 +216,17 @@ static int free_slot(void)
 static void on_accept(void)
 {
     for (int k = 0; k < 16; k++) {
-        int fd = accept4(g.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i;
+        int64_t now = now_ms();
+        int i = free_slot(1, now, NULL), fd;
 
+        if (i < 0)
+            return; /* the rest wait in the backlog */
+        fd = accept4(g.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        if ((i = free_slot()) < 0) {
-            close(fd); /* every slot is busy writing an answer: the client retries */
-            continue;
-        }
         g.c[i].fd = fd;
-        g.c[i].started = now_ms();
-        g.c[i].deadline = g.c[i].started + HTTP_REQUEST_MS;
+        g.c[i].started = now;
+        g.c[i].deadline = now + HTTP_REQUEST_MS;
     }
 }
 
@@ -226,12 +235,18 @@ static int prepare(struct pollfd *fds, int max, int *timeout_ms)
     int n = 0;
     int64_t now = now_ms();
 
+    int64_t wake = -1;
+
     if (g.listen_fd < 0 || max < 1)
         return 0;
-    fds[n].fd = g.listen_fd;
-    fds[n].events = POLLIN;
-    fds[n].revents = 0;
-    g.polled[n++] = -1;
+    if (free_slot(0, now, &wake) >= 0) {
+        fds[n].fd = g.listen_fd;
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        g.polled[n++] = -1;
+    } else if (wake >= 0) {
+        *timeout_ms = (int)wake;
+    }
     for (int i = 0; i < HTTP_MAX_CLIENTS && n < max; i++) {
         struct client *c = &g.c[i];
         int64_t left;

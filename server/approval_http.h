@@ -3,7 +3,8 @@
  * extra sources), one request per connection. Before a request reaches the handler it has
  * been parsed strictly (http_parse.h), its Host is 127.0.0.1:PORT or localhost:PORT (DNS
  * rebinding), and a POST comes from the page's own origin with a JSON body. Bounded: at most
- * HTTP_MAX_CLIENTS connections (the oldest unfinished one makes room for a new one), each
+ * HTTP_MAX_CLIENTS connections (the oldest unfinished one, after HTTP_EVICT_MS, makes room
+ * for a new one), each
  * with HTTP_REQUEST_MS to deliver its request and as long to take the answer. Every answer
  * says no-store, no-referrer, nosniff, and carries a Content-Security-Policy that allows
  * only the page itself. */
@@ -17,6 +18,7 @@
 
 #define HTTP_MAX_CLIENTS 32
 #define HTTP_REQUEST_MS 5000
+#define HTTP_EVICT_MS 1000
 
 struct http_response {
     int status;
