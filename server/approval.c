@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app_state.h"
 #include "approval_http.h"
@@ -26,6 +27,7 @@
 #include "policy_summary.h"
 #include "tool.h"
 #include "tool_util.h"
+#include "zd_const.h"
 #include "zd_session.h"
 
 #define TOKEN_LEN 43
@@ -242,15 +244,21 @@ static json_t *kernel_breakdown(const struct session_row *row, const struct poli
                 json_array_append_new(out, json_string(line));
             }
         } else if (type != NULL && strcmp(type, "rate-limit") == 0) {
-            snprintf(line, sizeof line, "Rate-limit policy: at most %lld operation(s) every %lld seconds.",
-                     (long long)json_integer_value(json_object_get(pp, "count")),
-                     (long long)json_integer_value(json_object_get(pp, "interval")));
+            long long count = (long long)json_integer_value(json_object_get(pp, "count"));
+            long long interval = (long long)json_integer_value(json_object_get(pp, "interval"));
+            const char *addr = json_string_value(json_object_get(pp, "policyAddress"));
+            if (addr != NULL && strcasecmp(addr, ZD_RATE_LIMIT_RESET_POLICY) == 0)
+                snprintf(line, sizeof line, "Rate-limit policy: at most %lld operation(s) in every %lld seconds.",
+                         count, interval);
+            else
+                snprintf(line, sizeof line, "Rate-limit policy: at most one operation every %lld seconds, %lld in "
+                         "total.", interval, count);
             json_array_append_new(out, json_string(line));
         } else if (type != NULL && strcmp(type, "timestamp") == 0) {
             char from[24], until[24];
             clock_format(from, (int64_t)json_integer_value(json_object_get(pp, "validAfter")));
             clock_format(until, (int64_t)json_integer_value(json_object_get(pp, "validUntil")));
-            snprintf(line, sizeof line, "Timestamp policy: valid from %s until %s.", from, until);
+            snprintf(line, sizeof line, "Timestamp policy: valid from %s until %s (UTC).", from, until);
             json_array_append_new(out, json_string(line));
         } else {
             snprintf(line, sizeof line, "Policy: %s.", type ? type : "unknown");
