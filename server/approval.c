@@ -416,9 +416,10 @@ static void http_handle(const struct http_request *req, struct http_response *re
 
     if (strncmp(path, "/approve/", 9) == 0)
         tok = path + 9;
-    else if (strncmp(path, "/view/", 6) == 0)
-        tok = path + 6, is_view = 1;
-    else {
+    else if (strncmp(path, "/view/", 6) == 0) {
+        tok = path + 6;
+        is_view = 1;
+    } else {
         json_words(res, 404, "NOT_FOUND", "Nothing is served at this address.");
         return;
     }

@@ -108,8 +108,10 @@ static enum http_parse_rc header(struct http_request *req, const char *p, size_t
             return HTTP_BAD; /* also refuses obs-fold and "Name :" */
     v = colon + 1;
     vlen = n - nlen - 1;
-    while (vlen > 0 && (*v == ' ' || *v == '\t'))
-        v++, vlen--;
+    while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        vlen--;
+    }
     while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
         vlen--;
     for (size_t i = 0; i < vlen; i++)
