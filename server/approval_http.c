@@ -26,6 +26,8 @@ struct client {
     size_t in_len;
     char *out;         /* the whole answer, malloc'd; NULL while reading */
     size_t out_len, out_off;
+    int closing;       /* answer sent, write side shut: reading to EOF before closing, so
+                        * that unread input cannot turn the close into a reset that loses it */
 };
 
 static struct {
@@ -183,8 +185,18 @@ static void on_writable(struct client *c)
     c->out_off += (size_t)n;
     if (c->out_off == c->out_len) {
         shutdown(c->fd, SHUT_WR);
-        drop(c);
+        c->closing = 1;
+        c->deadline = now_ms() + HTTP_LINGER_MS;
     }
+}
+
+static void on_drain(struct client *c)
+{
+    char scratch[4096];
+    ssize_t n = recv(c->fd, scratch, sizeof scratch, 0);
+
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        drop(c);
 }
 
 /* A free slot; when all are taken, the oldest connection that has been sending its request
@@ -233,9 +245,7 @@ static void on_accept(void)
 static int prepare(struct pollfd *fds, int max, int *timeout_ms)
 {
     int n = 0;
-    int64_t now = now_ms();
-
-    int64_t wake = -1;
+    int64_t now = now_ms(), wake = -1;
 
     if (g.listen_fd < 0 || max < 1)
         return 0;
@@ -254,7 +264,7 @@ static int prepare(struct pollfd *fds, int max, int *timeout_ms)
         if (c->fd < 0)
             continue;
         fds[n].fd = c->fd;
-        fds[n].events = c->out ? POLLOUT : POLLIN;
+        fds[n].events = c->out && !c->closing ? POLLOUT : POLLIN;
         fds[n].revents = 0;
         g.polled[n++] = i;
         left = c->deadline - now;
@@ -283,6 +293,8 @@ static void dispatch(struct pollfd *fds, int n)
             continue;
         if (fds[k].revents & (POLLERR | POLLNVAL))
             drop(&g.c[i]);
+        else if (g.c[i].closing)
+            on_drain(&g.c[i]);
         else if (g.c[i].out)
             on_writable(&g.c[i]);
         else
@@ -299,7 +311,9 @@ static void dispatch(struct pollfd *fds, int n)
             if (c->fd >= 0)
                 on_writable(c);
         }
-        if (c->fd >= 0 && c->out != NULL && c->deadline <= now_ms())
+        if (c->fd >= 0 && c->out != NULL && !c->closing && c->deadline <= now_ms())
+            drop(c); /* would not take its answer */
+        else if (c->fd >= 0 && c->closing && c->deadline <= now)
             drop(c);
     }
 }

@@ -19,6 +19,7 @@
 #define HTTP_MAX_CLIENTS 32
 #define HTTP_REQUEST_MS 5000
 #define HTTP_EVICT_MS 1000
+#define HTTP_LINGER_MS 1000
 
 struct http_response {
     int status;
