@@ -275,6 +275,7 @@ static char *result_text(const struct request *r)
 static void add_approval_url(struct tool_ctx *ctx, const struct request *r, struct tool_reply *out)
 {
     char url[160], *text = NULL;
+    const char *eol;
     struct mcp_error uerr = {MCP_OK, ""};
     size_t n;
 
@@ -285,11 +286,14 @@ static void add_approval_url(struct tool_ctx *ctx, const struct request *r, stru
         return;
     }
     json_object_set_new(out->structured, "approvalUrl", json_string(url));
-    /* right after the summary, which stays first */
+    /* after the summary (which stays first) and the line saying the session waits */
     n = r->summary != NULL && strncmp(out->text, r->summary, strlen(r->summary)) == 0 ? strlen(r->summary) : 0;
-    tool_appendf(&text, "%.*sApproval page: %s\nShow it to the user as a link: \"Open this page to review and approve "
-                 "in your wallet\". When they have approved there, call confirm_session with just the sessionId to "
-                 "see the result (no signature to copy).\n%s", (int)n, out->text, url, out->text + n);
+    n += out->text[n] == '\n';
+    eol = strchr(out->text + n, '\n');
+    n = eol != NULL ? (size_t)(eol + 1 - out->text) : n;
+    tool_appendf(&text, "%.*sApproval page: %s\nGive it to the user as a link: \"Open this page to review and approve "
+                 "in your wallet\". When they say they are done, call confirm_session with just this sessionId to see "
+                 "the result: nothing to copy and paste.\n%s", (int)n, out->text, url, out->text + n);
     if (text != NULL) {
         free(out->text);
         out->text = text;
