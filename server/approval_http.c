@@ -31,12 +31,13 @@ struct client {
 };
 
 static struct {
+    int started;   /* zero-initialized (.bss): nothing of this is touched before the first start */
     int listen_fd;
     int port;
     http_handler fn;
     struct client c[HTTP_MAX_CLIENTS];
     int polled[HTTP_MAX_CLIENTS + 1]; /* client index of each polled entry (-1: listener) */
-} g = {.listen_fd = -1};
+} g;
 
 static int64_t now_ms(void)
 {
@@ -247,7 +248,7 @@ static int prepare(struct pollfd *fds, int max, int *timeout_ms)
     int n = 0;
     int64_t now = now_ms(), wake = -1;
 
-    if (g.listen_fd < 0 || max < 1)
+    if (!g.started || max < 1)
         return 0;
     if (free_slot(0, now, &wake) >= 0) {
         fds[n].fd = g.listen_fd;
@@ -280,7 +281,7 @@ static void dispatch(struct pollfd *fds, int n)
 {
     int64_t now;
 
-    for (int k = 0; k < n && g.listen_fd >= 0; k++) {
+    for (int k = 0; k < n && g.started; k++) {
         int i = g.polled[k];
 
         if (fds[k].revents == 0)
@@ -326,7 +327,7 @@ enum mcp_rc http_server_start(int port, http_handler fn, int *bound, struct mcp_
     socklen_t alen = sizeof a;
     int one = 1, fd;
 
-    if (g.listen_fd >= 0) {
+    if (g.started) {
         *bound = g.port;
         return MCP_OK;
     }
@@ -348,6 +349,7 @@ enum mcp_rc http_server_start(int port, http_handler fn, int *bound, struct mcp_
     for (int i = 0; i < HTTP_MAX_CLIENTS; i++)
         g.c[i].fd = -1;
     g.listen_fd = fd;
+    g.started = 1;
     g.port = ntohs(a.sin_port);
     g.fn = fn;
     io_set_extra(&extra);
@@ -358,7 +360,7 @@ enum mcp_rc http_server_start(int port, http_handler fn, int *bound, struct mcp_
 
 void http_server_stop(void)
 {
-    if (g.listen_fd < 0)
+    if (!g.started)
         return;
     io_set_extra(NULL);
     for (int i = 0; i < HTTP_MAX_CLIENTS; i++)
@@ -366,4 +368,5 @@ void http_server_stop(void)
             drop(&g.c[i]);
     close(g.listen_fd);
     g.listen_fd = -1;
+    g.started = 0;
 }

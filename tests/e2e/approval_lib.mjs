@@ -34,6 +34,11 @@ function injectWallets(cfg) {
                 if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [w.account];
                 if (method === 'eth_chainId') return '0x' + chain.toString(16);
                 if (method === 'wallet_switchEthereumChain') {
+                    if (w.switchError) {
+                        const e = new Error(w.switchError.message);
+                        e.code = w.switchError.code;
+                        throw e;
+                    }
                     chain = parseInt(params[0].chainId, 16);
                     return null;
                 }
@@ -74,7 +79,8 @@ function injectWallets(cfg) {
 }
 
 /* Open url in a new page with the test wallets. wallets: [{account (viem account used to
- * sign), address? (what the wallet reports, default account.address), name, chainId}].
+ * sign), address? (what the wallet reports, default account.address), name, chainId,
+ * switchError? ({code, message}: how wallet_switchEthereumChain fails)}].
  * behaviour.reject: how many signature requests to refuse with 4001 first.
  * Returns {page, signed: [...], requests: [urls]}. */
 export async function openPage(browser, url, { wallets = [], announce = 'eip6963', reject = 0, viewport } = {}) {
@@ -102,6 +108,7 @@ export async function openPage(browser, url, { wallets = [], announce = 'eip6963
             rdns: `org.example.wallet${i + 1}`,
             account: w.address || w.account.address,
             chainId: w.chainId || 1,
+            switchError: w.switchError || null,
         })),
     };
     await page.evaluateOnNewDocument(injectWallets, cfg);

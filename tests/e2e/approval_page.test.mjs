@@ -131,6 +131,27 @@ test('the wallet rejects (4001), then a retry approves', async (t) => {
     assert.equal(await statusOf(srv, sc.sessionId), 'active');
 });
 
+test('the wrong chain: a wallet that cannot switch is told which network to add; nothing is signed', async (t) => {
+    const { srv, sc } = await pending(t);
+    const w = await openPage(browser, sc.approvalUrl, {
+        wallets: [{ account: OWNER, chainId: 1, switchError: { code: 4902, message: 'Unrecognized chain ID' } }],
+    });
+    t.after(() => w.page.close());
+    await waitLoaded(w.page);
+    await click(w.page, 'approve');
+    const s = await waitStatus(w.page, /does not know Base/);
+    assert.match(s, /Add that network in your wallet/);
+    const w2 = await openPage(browser, sc.approvalUrl, {
+        wallets: [{ account: OWNER, chainId: 1, switchError: { code: 4001, message: 'User rejected the request.' } }],
+    });
+    t.after(() => w2.page.close());
+    await waitLoaded(w2.page);
+    await click(w2.page, 'approve');
+    await waitStatus(w2.page, /did not switch to Base/);
+    assert.equal(w.signed.length + w2.signed.length, 0);
+    assert.equal(await statusOf(srv, sc.sessionId), 'pending');
+});
+
 test('two wallets announce: the user chooses, only the chosen one is asked', async (t) => {
     const { srv, sc } = await pending(t);
     const w = await openPage(browser, sc.approvalUrl, {
