@@ -275,3 +275,29 @@ test('a Kernel v3 request: the page shows what the Enable data installs, and sig
     assert.equal(again.status, 'active');
     assert.equal(typeof again.serializedApproval, 'string');
 });
+
+test('the view page may be framed and only links to the approve page; the approve page refuses to be framed', async (t) => {
+    const { srv, sc } = await pending(t);
+    const viewUrl = sc.approvalUrl.replace('/approve/', '/view/');
+    const v = await openPage(browser, viewUrl, { wallets: [{ account: OWNER, chainId: 8453 }] });
+    t.after(() => v.page.close());
+    await waitLoaded(v.page);
+    const shown = await visibleText(v.page);
+    for (const l of sc.summaryText.split('\n').filter((x) => x !== '')) assert.ok(shown.includes(l));
+    assert.equal(await v.page.$eval('#actions', (e) => e.hidden), true, 'no approve/decline in the view');
+    assert.equal(await v.page.$eval('#view-link', (a) => a.href), sc.approvalUrl);
+
+    // framed by another page: the view loads, the approve page does not
+    const host = await browser.newPage();
+    t.after(() => host.close());
+    await host.setContent(`<iframe id="v" src="${viewUrl}"></iframe><iframe id="a" src="${sc.approvalUrl}"></iframe>`);
+    await new Promise((r) => setTimeout(r, 1500));
+    const frames = host.frames();
+    const viewFrame = frames.find((f) => f.url() === viewUrl);
+    assert.ok(viewFrame, 'the view is framed');
+    await viewFrame.waitForFunction(() => !document.getElementById('summary-card').hidden, { timeout: 10000 });
+    const approveFrame = frames.find((f) => f.url() === sc.approvalUrl);
+    const approveText = approveFrame ? await approveFrame.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
+    assert.ok(!approveText.includes('Approve in my wallet'), 'the approve page is not rendered inside a frame');
+    assert.equal(await statusOf(srv, sc.sessionId), 'pending');
+});
