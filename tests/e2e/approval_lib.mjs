@@ -87,7 +87,10 @@ export async function openPage(browser, url, { wallets = [], announce = 'eip6963
     const page = await browser.newPage();
     if (viewport) await page.setViewport(viewport);
     const state = { signed: [], requests: [], rejectLeft: reject, page };
+    state.console = [];
     page.on('request', (r) => state.requests.push(r.url()));
+    page.on('console', (m) => m.type() === 'error' && state.console.push(m.text()));
+    page.on('pageerror', (e) => state.console.push(String(e)));
     await page.exposeFunction('__skmSign', async (idx, address, typedJson, chain) => {
         const w = wallets[idx];
         const td = typeof typedJson === 'string' ? JSON.parse(typedJson) : typedJson;

@@ -80,6 +80,8 @@ test('the seed TWAP: every summary line shown, wallet switches chain, signs, the
     assert.ok(JSON.stringify(list).includes(sc.sessionId));
     await w.page.screenshot({ path: path.join(REPO, 'build/approval-done-1280x800.png') });
     onlyLoopback(w.requests);
+    // no script error and no CSP violation (a blocked inline script or style would log one)
+    assert.deepEqual(w.console, []);
 });
 
 test('decline from the page records the rejection like confirm_session {decision: "reject"}', async (t) => {
