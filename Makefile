@@ -73,7 +73,7 @@ MAIN_SRC := server/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/gen/assets.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
-ASSETS := $(sort $(wildcard schemas/*.json prompts/*.json prompts/*.md data/*.json))
+ASSETS := $(sort $(wildcard schemas/*.json prompts/*.json prompts/*.md data/*.json web/*.html))
 
 BIN := $(O)/sessionkey-mcp
 UNIT := $(O)/unit-tests
@@ -121,6 +121,10 @@ $(UNIT_NV): $(UNIT_SRCS:%.c=$(O)/obj/%.o) $(O)/libskm.a
 $(O)/fuzz-replay: tests/fuzz/replay.c $(O)/obj/tests/fuzz/fuzz_message.o $(O)/libskm.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c $(O)/obj/tests/fuzz/fuzz_message.o $(O)/libskm.a $(LDLIBS)
 
+# The same replay driver over the approval page's HTTP parser (corpus: tests/fuzz/corpus_http).
+$(O)/fuzz-replay-http: tests/fuzz/replay.c $(O)/obj/tests/fuzz/fuzz_http.o $(O)/libskm.a
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c $(O)/obj/tests/fuzz/fuzz_http.o $(O)/libskm.a $(LDLIBS)
+
 unit: $(UNIT) $(UNIT_NV)
 	$(UNIT)
 	$(UNIT_NV)
@@ -142,7 +146,7 @@ asan:
 	@$(MAKE) --no-print-directory FLAVOUR=asan all unit-binaries
 	@SKM_BIN=build/asan/sessionkey-mcp sh scripts/test-all.sh --asan
 
-unit-binaries: $(UNIT) $(UNIT_NV) $(O)/fuzz-replay
+unit-binaries: $(UNIT) $(UNIT_NV) $(O)/fuzz-replay $(O)/fuzz-replay-http
 
 fuzz:
 	@sh scripts/fuzz.sh
@@ -163,4 +167,7 @@ clean:
 
 # libFuzzer binary (clang only): make fuzz builds it via scripts/fuzz.sh.
 $(O)/fuzz-message: tests/fuzz/fuzz_message.c $(O)/libskm.a
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+$(O)/fuzz-http: tests/fuzz/fuzz_http.c $(O)/libskm.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)

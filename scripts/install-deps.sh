@@ -3,7 +3,7 @@
 # Writes only to stderr: `make run` keeps stdout for the MCP protocol.
 set -eu
 PKGS="gcc make pkg-config libjansson-dev libsqlite3-dev libsecp256k1-dev libsodium-dev libcurl4-openssl-dev"
-[ "${1:-}" = "--test" ] && PKGS="$PKGS clang"
+[ "${1:-}" = "--test" ] && PKGS="$PKGS clang chromium"
 
 missing=""
 for p in $PKGS; do

@@ -73,11 +73,13 @@ export SKM_TEST_BIN="${SKM_TEST_BIN:-$PWD/$( [ -n "$FLAV" ] && echo build/asan |
 counted unit "$ODIR/unit-tests"
 counted unit-noverify "$ODIR/unit-tests-noverify"
 counted fuzz-replay "$ODIR/fuzz-replay" tests/fuzz/corpus
+counted fuzz-replay-http "$ODIR/fuzz-replay-http" tests/fuzz/corpus_http
 if [ -z "$FLAV" ]; then
     step build-clang $MAKE FLAVOUR=clang CC=clang all
     step build-asan $MAKE FLAVOUR=asan unit-binaries
     counted unit-asan build/asan/unit-tests
     counted fuzz-replay-asan build/asan/fuzz-replay tests/fuzz/corpus
+    counted fuzz-replay-http-asan build/asan/fuzz-replay-http tests/fuzz/corpus_http
 fi
 node_suite e2e $(ls tests/e2e/*.test.mjs 2>/dev/null)
 node_suite interop $(ls tests/interop/*.test.mjs 2>/dev/null)

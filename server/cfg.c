@@ -31,6 +31,7 @@ static const char usage_text[] =
     "                       0.3.1, the default), kernel-v3:0.3.0, kernel-v3:0.3.1, or other (nothing is\n"
     "                       installed on the wallet: only this server enforces the limits); config file:\n"
     "                       \"account\": {\"type\": \"kernel-v3\", \"kernelVersion\": \"0.3.0\"}\n"
+    "  --approval-port N    loopback port of the approval page (default: any free port; \"off\" disables it)\n"
     "  --check-assets       validate the compiled-in schemas and prompts, then exit\n"
     "  --help, --version\n";
 
@@ -133,6 +134,25 @@ static const char *need_value(int *i, int argc, char **argv)
     return argv[++*i];
 }
 
+static int set_approval_port(struct skm_config *cfg, const char *s)
+{
+    char *end;
+    long v;
+
+    if (strcmp(s, "off") == 0) {
+        cfg->approval_port = -1;
+        return 1;
+    }
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 0 || v > 65535) {
+        fprintf(stderr, "sessionkey-mcp: --approval-port must be a port number from 0 to 65535 (0: any free port) "
+                "or \"off\"\n");
+        return 0;
+    }
+    cfg->approval_port = (int)v;
+    return 1;
+}
+
 static int opt_is(const char *arg, const char *name)
 {
     size_t n = strlen(name);
@@ -181,6 +201,9 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
             if ((val = need_value(&i, argc, argv)) == NULL || !set_max_line(cfg, val))
                 return CFG_EXIT_USAGE;
             line_given = 1;
+        } else if (opt_is(a, "--approval-port")) {
+            if ((val = need_value(&i, argc, argv)) == NULL || !set_approval_port(cfg, val))
+                return CFG_EXIT_USAGE;
         } else if (opt_is(a, "--rpc")) {
             if ((val = need_value(&i, argc, argv)) == NULL)
                 return CFG_EXIT_USAGE;

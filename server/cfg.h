@@ -22,6 +22,7 @@ struct skm_config {
     int check_assets;         /* --check-assets: validate compiled-in assets and exit */
     const char *account_opt;  /* --account value, borrowed from argv, or NULL */
     json_t *default_account;  /* the resolved default account (owned; cfg_account.h), or NULL */
+    int approval_port;        /* --approval-port: 0 = ephemeral (default), -1 = off, else the port */
 };
 
 enum cfg_action { CFG_SERVE, CFG_EXIT_OK, CFG_EXIT_USAGE };

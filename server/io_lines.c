@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,17 +53,40 @@ static int reserve(struct io_reader *r)
     return 0;
 }
 
+#define IO_EXTRA_MAX 64
+
+static const struct io_extra *g_extra;
+
+void io_set_extra(const struct io_extra *x)
+{
+    g_extra = x;
+}
+
 static int wait_readable(struct io_reader *r, volatile sig_atomic_t *stop, const sigset_t *waitmask)
 {
-    struct pollfd p = {.fd = r->fd, .events = POLLIN};
+    struct pollfd p[1 + IO_EXTRA_MAX];
 
     for (;;) {
+        const struct io_extra *x = g_extra;
+        int n = 0, timeout_ms = -1, rc;
+        struct timespec ts;
+
         if (stop != NULL && *stop)
             return IO_SIGNAL;
-        if (ppoll(&p, 1, NULL, waitmask) >= 0)
-            return IO_LINE;
-        if (errno != EINTR)
+        p[0].fd = r->fd;
+        p[0].events = POLLIN;
+        p[0].revents = 0;
+        if (x != NULL)
+            n = x->prepare(p + 1, IO_EXTRA_MAX, &timeout_ms);
+        ts.tv_sec = timeout_ms / 1000;
+        ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+        rc = ppoll(p, (nfds_t)(1 + n), timeout_ms < 0 ? NULL : &ts, waitmask);
+        if (rc < 0 && errno != EINTR)
             return IO_ERROR;
+        if (x != NULL && rc >= 0)
+            x->dispatch(p + 1, n);
+        if (rc > 0 && p[0].revents != 0)
+            return IO_LINE;
     }
 }
 

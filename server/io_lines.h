@@ -42,6 +42,17 @@ enum io_status io_read_line(struct io_reader *r, char **line, size_t *len, volat
 /* Returns: 1 if a complete line is already buffered (no read needed). */
 int io_reader_has_line(const struct io_reader *r);
 
+/* Other descriptors served while waiting for input (the approval page's sockets). Before each
+ * wait, prepare() puts up to max entries into fds and may lower *timeout_ms (-1: no limit);
+ * after it, dispatch() gets the same entries back with revents set (also after a timeout).
+ * Both run on the waiting thread, between messages. x may be NULL (none); borrowed. */
+struct pollfd;
+struct io_extra {
+    int (*prepare)(struct pollfd *fds, int max, int *timeout_ms);
+    void (*dispatch)(struct pollfd *fds, int n);
+};
+void io_set_extra(const struct io_extra *x);
+
 /* Write all of buf. Returns: 0, or -1 with errno set (EPIPE when the reader is gone). */
 int io_write_all(int fd, const void *buf, size_t len);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app_state.h"
+#include "approval.h"
 #include "cfg.h"
 #include "cli.h"
 #include "cli_zerodev.h"
@@ -110,6 +111,7 @@ static int serve(struct skm_config *cfg)
             g_stop = 1; /* the client is gone (EPIPE) */
         free(out);
     }
+    approval_shutdown();
     mcp_server_close(&srv);
     io_reader_free(&rd);
     reg_unload();

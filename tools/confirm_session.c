@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "app_state.h"
+#include "approval.h"
 #include "chain_calls.h"
 #include "clock.h"
+#include "confirm_session.h"
 #include "db_audit.h"
 #include "db_sessions.h"
 #include "eth_hex.h"
@@ -218,7 +220,7 @@ static enum mcp_rc settled(struct db *db, struct session_row *row, const char *s
 /* An "other" account whose owner is not the wallet itself, on a chain with an RPC endpoint and
  * a deployed wallet (ownerCheck "erc1271", chosen at request time): the wallet must accept the
  * signature as its own (ERC-1271 isValidSignature), else the signer does not own it. */
-static enum mcp_rc check_erc1271(struct tool_ctx *ctx, struct db *db, const struct session_row *row,
+static enum mcp_rc check_erc1271(const struct skm_config *cfg, struct db *db, const struct session_row *row,
                                  const char *sig_hex, int64_t now, struct mcp_error *err)
 {
     json_error_t jerr;
@@ -243,7 +245,7 @@ static enum mcp_rc check_erc1271(struct tool_ctx *ctx, struct db *db, const stru
     }
     json_decref(pj);
     memcpy(wallet, p.wallet, 20);
-    if ((cl = app_chain(ctx->cfg, p.chain_id, err)) == NULL ||
+    if ((cl = app_chain(cfg, p.chain_id, err)) == NULL ||
         eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err) != MCP_OK ||
         chain_erc1271_check(&valid, &magic, cl, wallet, row->digest, sig, sizeof sig, err) != MCP_OK)
         return mcp_errf(err, err->rc == MCP_EINVAL ? MCP_EINVAL : err->rc, "Could not ask the wallet whether this "
@@ -261,24 +263,17 @@ static enum mcp_rc check_erc1271(struct tool_ctx *ctx, struct db *db, const stru
     return MCP_ECRYPTO;
 }
 
-enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
+/* The one path that settles a pending session: confirm_session and the approval page both
+ * come through here (same checks, same audit entry, same words). */
+enum mcp_rc confirm_session_settle(const struct skm_config *cfg, struct db *db, const char *sid, const char *sig,
+                                   int reject_asked, struct tool_reply *out, struct mcp_error *err)
 {
-    const char *sid = json_string_value(json_object_get(args, "sessionId"));
-    const char *sig = json_string_value(json_object_get(args, "signature"));
-    const char *decision = json_string_value(json_object_get(args, "decision"));
-    int reject_asked = decision != NULL && strcmp(decision, "reject") == 0;
     int64_t now = clock_now();
     struct session_row row;
     const char *status;
-    struct db *db;
     enum mcp_rc rc;
 
-    if (!reject_asked && sig == NULL)
-        return mcp_errf(err, MCP_EINVAL, "confirm_session needs the user's signature (0x + 130 hex digits) of the "
-                        "typed data, or decision \"reject\" if the user declined.");
-    if (reject_asked && sig != NULL)
-        return mcp_errf(err, MCP_EINVAL, "Give either a signature or decision \"reject\", not both.");
-    if ((db = tool_db(ctx, err)) == NULL || db_session_get(db, &row, sid, err) != MCP_OK)
+    if (db_session_get(db, &row, sid, err) != MCP_OK)
         return err->rc;
     status = db_session_status(&row, now);
     if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
@@ -287,7 +282,7 @@ enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool
         rc = settled(db, &row, status, reject_asked, out, err);
     else if (reject_asked)
         rc = reject(db, &row, now, out, err);
-    else if ((rc = check_erc1271(ctx, db, &row, sig, now, err)) == MCP_OK)
+    else if ((rc = check_erc1271(cfg, db, &row, sig, now, err)) == MCP_OK)
         rc = approve(db, &row, sig, now, out, err);
     if (rc == MCP_ECONFLICT && strcmp(status, "pending") == 0) {
         /* another process settled it between our read and our write: answer from what it did */
@@ -299,4 +294,68 @@ enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool
     }
     db_session_row_free(&row);
     return rc;
+}
+
+/* No signature and no decision: say where the session stands; a pending one gets its link. */
+static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char *sid, struct tool_reply *out,
+                                struct mcp_error *err)
+{
+    int64_t now = clock_now();
+    struct session_row row;
+    struct mcp_error uerr = {MCP_OK, ""};
+    char url[160] = "", deadline[24], owner[43], *text = NULL;
+    const char *status;
+    enum mcp_rc rc;
+
+    if (db_session_get(db, &row, sid, err) != MCP_OK)
+        return err->rc;
+    status = db_session_status(&row, now);
+    if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
+        tool_sweep(db, now, 1);
+    clock_format(deadline, row.approval_deadline);
+    tool_checksum(owner, row.owner);
+    if (strcmp(status, "pending") == 0) {
+        if (approval_url(url, sizeof url, ctx->cfg, row.id, &uerr) == MCP_OK)
+            tool_appendf(&text, "Session %s is still waiting for the owner's signature (until %s). Open this page "
+                         "to review and approve in your wallet: %s . Or sign the typed data from "
+                         "request_session_approval with %s and call confirm_session with the signature.",
+                         row.id, deadline, url, owner);
+        else
+            tool_appendf(&text, "Session %s is still waiting for the owner's signature (until %s); the approval "
+                         "page is not available (%s). Sign the typed data from request_session_approval with %s "
+                         "and call confirm_session with the signature, or decision \"reject\" to decline.",
+                         row.id, deadline, uerr.msg, owner);
+    } else if (strcmp(status, "active") == 0) {
+        tool_appendf(&text, "Session %s is active: the owner approved it.", row.id);
+    } else if (strcmp(status, "declined") == 0) {
+        tool_appendf(&text, "Session %s was declined; its key was destroyed. Request a new session to start over.",
+                     row.id);
+    } else if (strcmp(status, "lapsed") == 0) {
+        tool_appendf(&text, "The approval request %s lapsed: it was not signed within 15 minutes, and its key was "
+                     "destroyed. Call request_session_approval again to start over.", row.id);
+    } else {
+        tool_appendf(&text, "Session %s is %s. Use list_automations to see the wallet's sessions.", row.id, status);
+    }
+    rc = reply(out, db, &row, status, text, err);
+    if (rc == MCP_OK && url[0] != '\0')
+        json_object_set_new(out->structured, "approvalUrl", json_string(url));
+    db_session_row_free(&row);
+    return rc;
+}
+
+enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
+{
+    const char *sid = json_string_value(json_object_get(args, "sessionId"));
+    const char *sig = json_string_value(json_object_get(args, "signature"));
+    const char *decision = json_string_value(json_object_get(args, "decision"));
+    int reject_asked = decision != NULL && strcmp(decision, "reject") == 0;
+    struct db *db;
+
+    if (reject_asked && sig != NULL)
+        return mcp_errf(err, MCP_EINVAL, "Give either a signature or decision \"reject\", not both.");
+    if ((db = tool_db(ctx, err)) == NULL)
+        return err->rc;
+    if (!reject_asked && sig == NULL)
+        return report_state(ctx, db, sid, out, err);
+    return confirm_session_settle(ctx->cfg, db, sid, sig, reject_asked, out, err);
 }

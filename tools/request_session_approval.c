@@ -12,12 +12,14 @@
 #include "app_state.h"
 #include "automation_cover.h"
 #include "chain_calls.h"
+#include "approval.h"
 #include "clock.h"
 #include "db_audit.h"
 #include "db_sessions.h"
 #include "eth_hex.h"
 #include "eth_keccak.h"
 #include "keys_store.h"
+#include "log.h"
 #include "policy.h"
 #include "policy_summary.h"
 #include "policy_typed.h"
@@ -386,6 +388,37 @@ static char *result_text(const struct request *r)
     return text;
 }
 
+/* The loopback page where the owner approves in their own wallet: into the result (and, first
+ * thing after the summary, into the text). Without it (--approval-port off, no free port) the
+ * typed data below is the way, and the text says why. */
+static void add_approval_url(struct tool_ctx *ctx, const struct request *r, struct tool_reply *out)
+{
+    char url[160], *text = NULL;
+    const char *eol;
+    struct mcp_error uerr = {MCP_OK, ""};
+    size_t n;
+
+    if (out->structured == NULL || out->text == NULL)
+        return;
+    if (approval_url(url, sizeof url, ctx->cfg, r->row.id, &uerr) != MCP_OK) {
+        log_info("no approval page for %s: %s", r->row.id, uerr.msg);
+        return;
+    }
+    json_object_set_new(out->structured, "approvalUrl", json_string(url));
+    /* after the summary (which stays first) and the line saying the session waits */
+    n = r->summary != NULL && strncmp(out->text, r->summary, strlen(r->summary)) == 0 ? strlen(r->summary) : 0;
+    n += out->text[n] == '\n';
+    eol = strchr(out->text + n, '\n');
+    n = eol != NULL ? (size_t)(eol + 1 - out->text) : n;
+    tool_appendf(&text, "%.*sApproval page: %s\nGive it to the user as a link: \"Open this page to review and approve "
+                 "in your wallet\". When they say they are done, call confirm_session with just this sessionId to see "
+                 "the result: nothing to copy and paste.\n%s", (int)n, out->text, url, out->text + n);
+    if (text != NULL) {
+        free(out->text);
+        out->text = text;
+    }
+}
+
 enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, struct tool_reply *out,
                                           struct mcp_error *err)
 {
@@ -430,6 +463,7 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
     out->text = result_text(&r);
     if (out->structured != NULL && r.replaced > 0)
         json_object_set_new(out->structured, "replacedSessionId", json_string(r.replaced_id));
+    add_approval_url(ctx, &r, out);
     request_free(&r);
     if (out->structured == NULL || out->text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");

@@ -24,13 +24,15 @@ const struct tool_def tool_table[] = {
      "owner's), the duration in seconds and the permissions (chain, contract, functions, "
      "per-transaction and total caps as decimal strings in token units, rate limit); for another "
      "kind of wallet pass account {\"type\": \"other\"}. Returns a plain-words summary of what the session CAN and CANNOT do, "
-     "which you must show to the user verbatim, and EIP-712 typed data for the user to sign in their "
-     "wallet; then call confirm_session with the signature.",
+     "which you must show to the user verbatim, an approvalUrl to give them as a link (\"Open this page "
+     "to review and approve in your wallet\"), and the EIP-712 typed data for signing by hand; then "
+     "call confirm_session with the sessionId (and the signature, when signed by hand).",
      TOOL_OPEN_WORLD, tool_request_session_approval},
     {"confirm_session", "Confirm or reject a session",
      "Finish a pending approval: pass the sessionId and the user's signature of the typed data from "
      "request_session_approval to activate the session, or decision \"reject\" if the user declined. "
-     "Only report a session as active when this tool says it is.",
+     "With only the sessionId it reports the state: pending (with the approval page link), active "
+     "(approved on the page), declined or lapsed. Only report a session as active when this tool says it is.",
      TOOL_IDEMPOTENT, tool_confirm_session},
     {"list_automations", "List automations and sessions",
      "List a wallet's session keys and the automations they power: what each may do, when it expires, "

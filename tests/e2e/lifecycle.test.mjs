@@ -132,6 +132,9 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     assert.deepEqual(JSON.parse(body.slice(body.indexOf(marker) + marker.length)), td);
     assert.equal(body.slice(SEED_TEXT.length, body.indexOf(marker)),
         `\nSession ${req.sessionId} is waiting for the user's signature until ${req.approvalDeadline} (15 minutes).\n` +
+        `Approval page: ${req.approvalUrl}\nGive it to the user as a link: "Open this page to review and approve in ` +
+        'your wallet". When they say they are done, call confirm_session with just this sessionId to see the result: ' +
+        'nothing to copy and paste.\n' +
         'Show the summary above to the user exactly as written. Then ask them to sign the typed data below with their ' +
         `wallet (eth_signTypedData_v4, signer ${OWNER.address}) and call confirm_session with this sessionId and the ` +
         'signature. If they decline, call confirm_session with decision "reject".\n' +

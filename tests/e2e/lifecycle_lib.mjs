@@ -301,12 +301,13 @@ export function auditVerify(home, bin = BIN) {
     return { code: r.status, json, stdout: r.stdout, stderr: r.stderr };
 }
 
-/* Replace what varies between runs (session ids, session key addresses, hashes) by
+/* Replace what varies between runs (approval links, session ids, session key addresses, hashes) by
  * placeholders numbered in order of first appearance. */
 export function normalize(s, keyAddresses = []) {
     const ids = new Map();
     const hashes = new Map();
-    let out = s.replace(/ses_[a-z2-7]{26}/g, (m) => {
+    let out = s.replace(/http:\/\/127\.0\.0\.1:\d+\/(approve|view)\/[A-Za-z0-9_-]{43}/g, '<$1Url>');
+    out = out.replace(/ses_[a-z2-7]{26}/g, (m) => {
         if (!ids.has(m)) ids.set(m, `ses_<${ids.size + 1}>`);
         return ids.get(m);
     });
