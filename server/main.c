@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app_state.h"
+#include "approval_link.h"
 #include "cfg.h"
 #include "cli.h"
 #include "cli_zerodev.h"
@@ -87,6 +88,15 @@ static int serve(struct skm_config *cfg)
     if (getppid() != parent)
         return 0;
     mcp_server_init(&srv, cfg, send_msg, NULL);
+    /* The approval page's link and its outcome events. MERGE NOTE (issue 12): with the loopback
+     * page module (server/approval.h) this becomes
+     *     approval_link_set_provider(approval_url);
+     *     approval_set_listener(mcp_approval_outcome, &srv);
+     * unless --approval-port off. Until then only test builds have links (SKM_TEST_APPROVAL_URL). */
+#if defined(SKM_TEST_HOOKS)
+    if (getenv("SKM_TEST_APPROVAL_URL") != NULL)
+        approval_link_set_provider(approval_link_test_provider);
+#endif
     io_reader_init(&rd, STDIN_FILENO, cfg->max_line);
     while (!g_stop) {
         char *line, *out = NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approval_link.h"
 #include "clock.h"
 #include "db_audit.h"
 #include "db_sessions.h"
@@ -213,6 +214,42 @@ static enum mcp_rc settled(struct db *db, struct session_row *row, const char *s
                     reject_asked ? "declined" : "confirmed");
 }
 
+/* confirm_session {sessionId} alone: say where the request stands. A pending request comes with
+ * the approval page's link (when the page is on); the protocol layer turns that into a URL
+ * elicitation for clients that can open one. */
+static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, struct session_row *row, const char *status,
+                                struct tool_reply *out, struct mcp_error *err)
+{
+    char url[APPROVAL_LINK_MAX], deadline[24], owner[43], *text = NULL;
+    struct mcp_error lerr = {MCP_OK, ""};
+    enum mcp_rc rc;
+
+    if (strcmp(status, "pending") != 0) {
+        if (strcmp(status, "active") == 0 || strcmp(status, "lapsed") == 0)
+            return settled(db, row, status, 0, out, err);
+        tool_appendf(&text, "Session %s is %s; nothing is waiting for approval. Use list_automations to see the "
+                     "wallet's sessions, or request a new one.", row->id, status);
+        return reply(out, db, row, status, text, err);
+    }
+    clock_format(deadline, row->approval_deadline);
+    tool_checksum(owner, row->owner);
+    rc = approval_link_get(url, sizeof url, ctx->cfg, row->id, &lerr);
+    if (rc == MCP_OK)
+        tool_appendf(&text, "Session %s is waiting for the wallet owner's approval until %s. Show the user this link: "
+                     "\"Open this page to review and approve in your wallet: %s\". When they have approved (or "
+                     "declined) there, call confirm_session {\"sessionId\": \"%s\"} again to get the result.",
+                     row->id, deadline, url, row->id);
+    else
+        tool_appendf(&text, "Session %s is waiting for the wallet owner's approval until %s: ask %s to sign the "
+                     "typed data from request_session_approval in their wallet, then call confirm_session with the "
+                     "signature (or decision \"reject\" if they decline).", row->id, deadline, owner);
+    if (reply(out, db, row, "pending", text, err) != MCP_OK)
+        return err->rc;
+    if (rc == MCP_OK)
+        json_object_set_new(out->structured, "approvalUrl", json_string(url));
+    return MCP_OK;
+}
+
 enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
 {
     const char *sid = json_string_value(json_object_get(args, "sessionId"));
@@ -225,9 +262,6 @@ enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool
     struct db *db;
     enum mcp_rc rc;
 
-    if (!reject_asked && sig == NULL)
-        return mcp_errf(err, MCP_EINVAL, "confirm_session needs the user's signature (0x + 130 hex digits) of the "
-                        "typed data, or decision \"reject\" if the user declined.");
     if (reject_asked && sig != NULL)
         return mcp_errf(err, MCP_EINVAL, "Give either a signature or decision \"reject\", not both.");
     if ((db = tool_db(ctx, err)) == NULL || db_session_get(db, &row, sid, err) != MCP_OK)
@@ -235,7 +269,9 @@ enum mcp_rc tool_confirm_session(struct tool_ctx *ctx, json_t *args, struct tool
     status = db_session_status(&row, now);
     if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
         tool_sweep(db, now, 1); /* its key must go now, not at the next sweep */
-    if (strcmp(status, "pending") != 0)
+    if (!reject_asked && sig == NULL)
+        rc = report_state(ctx, db, &row, status, out, err);
+    else if (strcmp(status, "pending") != 0)
         rc = settled(db, &row, status, reject_asked, out, err);
     else if (reject_asked)
         rc = reject(db, &row, now, out, err);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app_state.h"
+#include "approval_link.h"
 #include "chain_calls.h"
 #include "clock.h"
 #include "db_audit.h"
@@ -248,14 +249,24 @@ out:
 
 /* The text carries everything the agent needs even when the host shows it no
  * structuredContent: the summary, what to do next, and the typed data itself. */
-static char *result_text(const struct request *r)
+static char *result_text(const struct request *r, const char *url)
 {
     char deadline[24], owner[43];
     char *typed = json_dumps(r->typed, JSON_COMPACT), *text = NULL;
 
     clock_format(deadline, r->row.approval_deadline);
     tool_checksum(owner, r->row.owner);
-    if (typed != NULL)
+    if (typed != NULL && url[0] != '\0')
+        tool_appendf(&text,
+                     "%s\nSession %s is waiting for the user's approval until %s (15 minutes).\n"
+                     "Show the summary above to the user exactly as written, then this link: \"Open this page to "
+                     "review and approve in your wallet: %s\". The page shows the same summary and asks their "
+                     "wallet (%s) for the signature. When they are done, call confirm_session {\"sessionId\": "
+                     "\"%s\"} to get the result. Without the page, they can sign the typed data below "
+                     "(eth_signTypedData_v4) and you call confirm_session with the signature; if they decline, "
+                     "call confirm_session with decision \"reject\".\n%s\n\nTyped data to sign:\n%s",
+                     r->summary, r->row.id, deadline, url, owner, r->row.id, r->balance_note, typed);
+    else if (typed != NULL)
         tool_appendf(&text,
                      "%s\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
                      "Show the summary above to the user exactly as written. Then ask them to sign the typed data "
@@ -273,7 +284,7 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
     struct request r;
     static const uint8_t no_key[20];
     int64_t now = clock_now();
-    char expires[24], deadline[24], key[43];
+    char expires[24], deadline[24], key[43], url[APPROVAL_LINK_MAX];
     enum mcp_rc rc;
     struct db *db;
 
@@ -306,7 +317,10 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         json_object_set_new(out->structured, "digest", json_string(digest));
         json_object_set_new(out->structured, "summaryText", json_string(r.summary));
     }
-    out->text = result_text(&r);
+    approval_link_get(url, sizeof url, ctx->cfg, r.row.id, NULL); /* no page: no link, the text says how */
+    if (out->structured != NULL && url[0] != '\0')
+        json_object_set_new(out->structured, "approvalUrl", json_string(url));
+    out->text = result_text(&r, url);
     request_free(&r);
     if (out->structured == NULL || out->text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
