@@ -263,7 +263,7 @@ describe('legacy handshake', () => {
             const srv = RawServer.start(t);
             const r = assertResult(await srv.request('initialize', initializeParams(version), 0), 0);
             assert.equal(r.protocolVersion, version);
-            assert.deepEqual(r.capabilities, { tools: {}, prompts: {}, logging: {} });
+            assert.deepEqual(r.capabilities, { tools: {}, prompts: {}, resources: {}, logging: {} });
             const info = { name: 'sessionkey-mcp', version: VERSION };
             if (version >= '2025-06-18') info.title = 'Session Key Approvals';
             if (version >= '2025-11-25') info.description = 'Approve, list, audit and revoke ERC-4337 session keys for wallet automations';
@@ -327,7 +327,7 @@ describe('error codes', () => {
         const srv = RawServer.start(t);
         assertError(await srv.request('nope/nope', {}, 'a'), 'a', -32601);
         await srv.initialize();
-        for (const m of ['nope/nope', 'resources/list', 'completion/complete', 'Ping', 'tools/list '])
+        for (const m of ['nope/nope', 'resources/subscribe', 'completion/complete', 'Ping', 'tools/list '])
             assertError(await srv.request(m, {}, m), m, -32601);
     });
 
@@ -557,7 +557,7 @@ describe('modern era (2026-07-28)', () => {
         const srv = RawServer.start(t);
         const r = assertResult(await srv.request('server/discover', undefined, 'd'), 'd');
         assert.deepEqual(r.supportedVersions, [MODERN, ...LEGACY_VERSIONS]);
-        assert.deepEqual(r.capabilities, { tools: {}, prompts: {} });
+        assert.deepEqual(r.capabilities, { tools: {}, prompts: {}, resources: {} });
         assert.equal(typeof r.instructions, 'string');
         assert.ok(Number.isInteger(r.ttlMs) && r.ttlMs >= 0);
         assert.ok(['public', 'private'].includes(r.cacheScope));
