@@ -407,10 +407,12 @@ describe('batches', () => {
 });
 
 describe('tools', () => {
-    const keysFor = (version) => {
+    // request_session_approval also links the MCP App (_meta.ui.resourceUri) from 2025-06-18 on
+    const keysFor = (version, name) => {
         const keys = ['description', 'inputSchema', 'name'];
         if (version >= '2025-03-26') keys.push('annotations');
         if (version >= '2025-06-18') keys.push('outputSchema', 'title');
+        if (version >= '2025-06-18' && name === 'request_session_approval') keys.push('_meta');
         return keys.sort();
     };
 
@@ -421,7 +423,7 @@ describe('tools', () => {
             assert.deepEqual(Object.keys(r), ['tools']);
             assertToolNames(r.tools);
             for (const tool of r.tools) {
-                assert.deepEqual(Object.keys(tool).sort(), keysFor(version), tool.name);
+                assert.deepEqual(Object.keys(tool).sort(), keysFor(version, tool.name), tool.name);
                 assert.deepEqual(tool.inputSchema, readJson(`schemas/${tool.name}.input.json`));
                 assert.equal(tool.inputSchema.type, 'object');
                 assert.ok(!('$schema' in tool.inputSchema));
@@ -584,7 +586,8 @@ describe('modern era (2026-07-28)', () => {
         assert.ok(Number.isInteger(r.ttlMs) && r.ttlMs >= 0);
         assert.ok(['public', 'private'].includes(r.cacheScope));
         assertToolNames(r.tools);
-        for (const tool of r.tools) assert.deepEqual(Object.keys(tool).sort(), ['annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
+        for (const tool of r.tools)
+            assert.deepEqual(Object.keys(tool).sort(), [...(tool.name === 'request_session_approval' ? ['_meta'] : []), 'annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
         // The same request again gets the same list (no connection history).
         const again = assertResult(await srv.request('tools/list', { _meta: modernMeta() }, 2), 2);
         assert.deepEqual(again, r);
