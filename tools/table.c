@@ -21,13 +21,15 @@ const struct tool_def tool_table[] = {
      "user's smart wallet within strict limits. Give the wallet, the duration in seconds and the "
      "permissions (chain, contract, functions, per-transaction and total caps as decimal strings in "
      "token units, rate limit). Returns a plain-words summary of what the session CAN and CANNOT do, "
-     "which you must show to the user verbatim, and EIP-712 typed data for the user to sign in their "
-     "wallet; then call confirm_session with the signature.",
+     "which you must show to the user verbatim, and approvalUrl: show it as a link (\"Open this page to "
+     "review and approve in your wallet\"), then call confirm_session with the sessionId once the user is "
+     "done. Also returns EIP-712 typed data, for signing by hand when there is no approvalUrl.",
      TOOL_OPEN_WORLD, tool_request_session_approval},
     {"confirm_session", "Confirm or reject a session",
-     "Finish a pending approval: pass the sessionId and the user's signature of the typed data from "
-     "request_session_approval to activate the session, or decision \"reject\" if the user declined. "
-     "Only report a session as active when this tool says it is.",
+     "Finish or check a pending approval. With just the sessionId: where it stands (pending with its "
+     "approvalUrl to show as a link, active, declined, lapsed); call it after the user approved on the page. "
+     "With the user's signature of the typed data: activate the session; decision \"reject\": the user "
+     "declined. Only report a session as active when this tool says it is.",
      TOOL_IDEMPOTENT, tool_confirm_session},
     {"list_automations", "List automations and sessions",
      "List a wallet's session keys and the automations they power: what each may do, when it expires, "
