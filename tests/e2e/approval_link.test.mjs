@@ -248,3 +248,35 @@ describe('2026-07-28: input_required (MRTR), raw protocol', () => {
         assertNoServerRequests(srv);
     });
 });
+
+describe('2026-07-28: input_required with the official v2 client (@modelcontextprotocol/client 2.4.0)', () => {
+    test('the client fulfils the URL elicitation through its elicitation/create handler and retries', async (t) => {
+        const { Client: Client2 } = await import('@modelcontextprotocol/client');
+        const { StdioClientTransport: Stdio2, getDefaultEnvironment: env2 } = await import('@modelcontextprotocol/client/stdio');
+        const home = tempHome(t);
+        const transport = new Stdio2({ command: TEST_BIN, args: [], env: { ...env2(), SESSIONKEY_MCP_HOME: home, SKM_TEST_APPROVAL_URL: BASE }, stderr: 'pipe' });
+        const client = new Client2(
+            { name: 'skm-e2e-v2-mrtr', version: '0.0.0' },
+            { capabilities: { elicitation: { url: {} } }, versionNegotiation: { mode: { pin: MODERN } } },
+        );
+        const asked = [];
+        client.setRequestHandler('elicitation/create', async (req) => {
+            asked.push(req.params);
+            return { action: 'accept' };
+        });
+        defer(t, () => client.close().catch(() => {}));
+        await client.connect(transport);
+        const req = (await client.callTool({ name: 'request_session_approval', arguments: ARGS })).structuredContent;
+        assert.equal(req.approvalUrl, BASE + req.sessionId);
+        const r = await client.callTool({ name: 'confirm_session', arguments: { sessionId: req.sessionId } });
+        assert.equal(asked.length, 1, 'one elicitation round');
+        assert.equal(asked[0].mode, 'url');
+        assert.equal(asked[0].url, req.approvalUrl);
+        assert.ok(!('elicitationId' in asked[0]));
+        assert.equal(r.structuredContent.status, 'pending'); // the retry: still waiting, no second round
+        const sig = await signTyped(OWNER, req.typedData);
+        assert.equal((await client.callTool({ name: 'confirm_session', arguments: { sessionId: req.sessionId, signature: sig } })).structuredContent.status, 'active');
+        assert.equal((await client.callTool({ name: 'confirm_session', arguments: { sessionId: req.sessionId } })).structuredContent.status, 'active');
+        assert.equal(asked.length, 1);
+    });
+});
