@@ -19,6 +19,7 @@
 #include "cli_zerodev.h"
 #include "io_lines.h"
 #include "log.h"
+#include "mcp_app.h"
 #include "mcp_server.h"
 #include "prm_prompts.h"
 #include "reg_tools.h"
@@ -131,11 +132,18 @@ static int serve(struct skm_config *cfg)
 static int check_assets(void)
 {
     struct mcp_error err = {MCP_OK, ""};
+    json_t *app;
 
     if (reg_check_assets(&err) != MCP_OK || prm_check_assets(&err) != MCP_OK) {
         fprintf(stderr, "sessionkey-mcp: assets: %s\n", err.msg);
         return 1;
     }
+    app = mcp_app_resources(1);
+    if (app == NULL) {
+        fprintf(stderr, "sessionkey-mcp: assets: the MCP App (ui/approval-app.html) is missing\n");
+        return 1;
+    }
+    json_decref(app);
     fprintf(stderr, "sessionkey-mcp: assets ok\n");
     reg_unload();
     return 0;

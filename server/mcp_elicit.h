@@ -8,7 +8,7 @@
  *
  * 2026-07-28 (stateless): the same elicitation goes out inside an input_required result
  * (MRTR) with no elicitationId; the client retries with inputResponses and the requestState
- * made here: an HMAC-SHA256 (per-process key) over the session id, the method and an expiry,
+ * made here: an HMAC-SHA256 (per-process key, base64url) over the session id, the method and an expiry,
  * so a forged or replayed-elsewhere state is refused. Never a request on stdout. */
 #ifndef SKM_MCP_ELICIT_H
 #define SKM_MCP_ELICIT_H
