@@ -73,7 +73,7 @@ MAIN_SRC := server/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/gen/assets.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
-ASSETS := $(sort $(wildcard schemas/*.json prompts/*.json prompts/*.md data/*.json ui/*.html))
+ASSETS := $(sort $(wildcard schemas/*.json prompts/*.json prompts/*.md data/*.json web/*.html))
 
 BIN := $(O)/sessionkey-mcp
 UNIT := $(O)/unit-tests

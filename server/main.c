@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "app_state.h"
-#include "approval_link.h"
 #include "cfg.h"
 #include "cli.h"
 #include "cli_zerodev.h"
+#include "approval_link.h"
 #include "io_lines.h"
 #include "log.h"
 #include "mcp_app.h"
@@ -140,7 +140,7 @@ static int check_assets(void)
     }
     app = mcp_app_resources(1);
     if (app == NULL) {
-        fprintf(stderr, "sessionkey-mcp: assets: the MCP App (ui/approval-app.html) is missing\n");
+        fprintf(stderr, "sessionkey-mcp: assets: the MCP App (web/mcp-app.html) is missing\n");
         return 1;
     }
     json_decref(app);

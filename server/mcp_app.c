@@ -5,7 +5,7 @@
 
 #include "assets.h"
 
-#define APP_ASSET "ui/approval-app.html"
+#define APP_ASSET "web/mcp-app.html"
 #define APP_TOOL "request_session_approval"
 
 /* Resource-level UI metadata: no csp entry, so the host applies the spec's restrictive

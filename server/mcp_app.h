@@ -1,6 +1,6 @@
 /* mcp_app.h: the MCP App (MCP Apps extension "io.modelcontextprotocol/ui", SEP-1865, stable
  * 2026-01-26) that shows a pending approval inside hosts that render apps: one ui:// resource
- * holding a self-contained HTML page (compiled in from ui/approval-app.html), offered through
+ * holding a self-contained HTML page (compiled in from web/mcp-app.html), offered through
  * resources/list and resources/read, and linked from request_session_approval's tool
  * definition by _meta.ui.resourceUri. The page gets the tool result from the host over
  * postMessage, shows the ✓/✗ summary, and asks the host to open the approval page in the

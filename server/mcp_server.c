@@ -30,10 +30,11 @@ static const char server_instructions[] =
     "scoped key that lets a backend run an automation (a TWAP order, a stop-loss) on the user's smart "
     "wallet within strict limits. Flow: for a TWAP or stop-loss call plan_automation first (it gives "
     "the exact, narrowest permissions); request_session_approval returns a summary of what the "
-    "session CAN and CANNOT do and an approvalUrl; show the summary to the user verbatim and the "
-    "approvalUrl as a link (\"Open this page to review and approve in your wallet\"), then call "
-    "confirm_session with the sessionId to get the result. Without an approvalUrl, let them sign the typed "
-    "data in their own wallet and call confirm_session with the signature. Never claim a session is active unless confirm_session reported it. Amounts are "
+    "session CAN and CANNOT do, an approvalUrl and the EIP-712 typed data to sign; show the summary to "
+    "the user verbatim and give them the approvalUrl as a link (\"Open this page to review and approve "
+    "in your wallet\"); when they say they are done, call confirm_session with just the sessionId to "
+    "see the result. Without the page, let them sign the typed data in their own wallet and call "
+    "confirm_session with the signature. Never claim a session is active unless confirm_session reported it. Amounts are "
     "decimal strings in token units (\"50\" means 50 USDC); durations are seconds. If anything "
     "fails, the user can always sign each transaction manually instead.";
 
