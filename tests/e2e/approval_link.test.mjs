@@ -10,7 +10,7 @@
 // they do not depend on the page; the completion event is produced by the same code path the
 // page uses (confirm_session's checks), driven here by confirm_session on the same connection.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -23,6 +23,14 @@ import { OWNER, STRANGER, TEST_BIN, ok, seedArgs, signTyped } from './lifecycle_
 const BASE = 'http://127.0.0.1:9/approve/'; // never fetched: the tests only check it is passed on
 const ARGS = seedArgs({ account: { type: 'other' } });
 const LINK_WORDS = 'Open this page to review and approve in your wallet';
+// With the loopback page module built in (--approval-port), the link is the page's own
+// (http://127.0.0.1:PORT/approve/<token>); without it, the test provider's BASE + session id.
+const HAS_PAGE = spawnSync(BIN, ['--help'], { encoding: 'utf8' }).stdout.includes('--approval-port');
+const NO_PAGE_ARGS = HAS_PAGE ? ['--approval-port', 'off'] : [];
+function assertLink(url, sessionId) {
+    if (url === BASE + sessionId) return;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/approve\/[A-Za-z0-9_-]{20,}$/, 'a loopback approval link');
+}
 
 function env(home, extra = {}) {
     return { ...getDefaultEnvironment(), SESSIONKEY_MCP_HOME: home, SKM_TEST_APPROVAL_URL: BASE, ...extra };
@@ -30,8 +38,8 @@ function env(home, extra = {}) {
 
 /* An SDK v1 client with the given capabilities, connected to bin; completion notifications are
  * collected in `completed`. */
-async function sdkClient(t, { bin = TEST_BIN, home = tempHome(t), capabilities = {}, extraEnv = {} } = {}) {
-    const transport = new StdioClientTransport({ command: bin, args: [], env: env(home, extraEnv), stderr: 'pipe' });
+async function sdkClient(t, { bin = TEST_BIN, args = [], home = tempHome(t), capabilities = {}, extraEnv = {} } = {}) {
+    const transport = new StdioClientTransport({ command: bin, args, env: env(home, extraEnv), stderr: 'pipe' });
     let stderr = '';
     transport.stderr.on('data', (c) => (stderr += c));
     const client = new Client({ name: 'skm-e2e-elicit', version: '0.0.0' }, { capabilities });
@@ -50,23 +58,25 @@ describe('approvalUrl in results (test link provider)', () => {
     test('request_session_approval carries approvalUrl in structuredContent and the text', async (t) => {
         const c = await sdkClient(t);
         const req = ok(await call(c, 'request_session_approval', ARGS));
-        assert.equal(req.approvalUrl, BASE + req.sessionId);
+        assertLink(req.approvalUrl, req.sessionId);
         const r = await call(c, 'request_session_approval', { ...ARGS, label: 'other', permissions: { ...ARGS.permissions, allowedFunctions: ['exactInput'] } });
         assert.ok(!r.isError, JSON.stringify(r).slice(0, 400));
         const text = r.content[0].text;
-        assert.ok(text.includes(`${LINK_WORDS}: ${BASE}${r.structuredContent.sessionId}`), text.slice(0, 800));
-        assert.ok(text.includes(`confirm_session {"sessionId": "${r.structuredContent.sessionId}"}`));
+        assertLink(r.structuredContent.approvalUrl, r.structuredContent.sessionId);
+        assert.ok(text.includes(r.structuredContent.approvalUrl), text.slice(0, 800));
+        assert.ok(text.includes(LINK_WORDS), text.slice(0, 800));
+        assert.ok(text.startsWith(r.structuredContent.summaryText), 'the summary stays first');
     });
 
     test('without a link provider there is no approvalUrl and the text says how to sign by hand', async (t) => {
-        const c = await sdkClient(t, { bin: BIN, capabilities: { elicitation: { url: {} } } });
+        const c = await sdkClient(t, { bin: BIN, args: NO_PAGE_ARGS, capabilities: { elicitation: { url: {} } } });
         const req = ok(await call(c, 'request_session_approval', ARGS));
         assert.ok(!('approvalUrl' in req));
         // a client that can open URLs still gets a plain state report: there is no URL to give
         const st = ok(await call(c, 'confirm_session', { sessionId: req.sessionId }));
         assert.equal(st.status, 'pending');
         assert.ok(!('approvalUrl' in st));
-        assert.match(st.message, /sign the typed data/);
+        assert.match(st.message, /sign the typed data/i);
     });
 
     test('confirm_session {sessionId} reports pending (with the link), active, declined', async (t) => {
@@ -75,7 +85,7 @@ describe('approvalUrl in results (test link provider)', () => {
         let st = ok(await call(c, 'confirm_session', { sessionId: req.sessionId }));
         assert.equal(st.status, 'pending');
         assert.equal(st.approvalUrl, req.approvalUrl);
-        assert.ok(st.message.includes(`${LINK_WORDS}: ${req.approvalUrl}`), st.message);
+        assert.ok(st.message.includes(LINK_WORDS) && st.message.includes(req.approvalUrl), st.message);
         const sig = await signTyped(OWNER, req.typedData);
         assert.equal(ok(await call(c, 'confirm_session', { sessionId: req.sessionId, signature: sig })).status, 'active');
         st = ok(await call(c, 'confirm_session', { sessionId: req.sessionId }));
@@ -183,7 +193,8 @@ describe('URL elicitation on other protocol versions (raw)', () => {
         const req = (await srv.request('tools/call', { name: 'request_session_approval', arguments: ARGS })).result.structuredContent;
         const r = await srv.request('tools/call', { name: 'confirm_session', arguments: { sessionId: req.sessionId } });
         assert.equal(r.result.structuredContent.status, 'pending');
-        assert.equal(r.result.structuredContent.approvalUrl, BASE + req.sessionId);
+        assert.equal(r.result.structuredContent.approvalUrl, req.approvalUrl);
+        assertLink(req.approvalUrl, req.sessionId);
         assertNoServerRequests(srv);
     });
 });
@@ -196,7 +207,7 @@ describe('2026-07-28: input_required (MRTR), raw protocol', () => {
         const srv = rawTest(t);
         const created = await srv.request('tools/call', { _meta: meta({}), name: 'request_session_approval', arguments: ARGS });
         const req = created.result.structuredContent;
-        assert.equal(req.approvalUrl, BASE + req.sessionId);
+        assertLink(req.approvalUrl, req.sessionId);
 
         // 1. a client that declared URL elicitation on this request
         const r1 = (await srv.request('tools/call', { _meta: meta(URL_CAPS), name: 'confirm_session', arguments: { sessionId: req.sessionId } })).result;
@@ -267,7 +278,7 @@ describe('2026-07-28: input_required with the official v2 client (@modelcontextp
         defer(t, () => client.close().catch(() => {}));
         await client.connect(transport);
         const req = (await client.callTool({ name: 'request_session_approval', arguments: ARGS })).structuredContent;
-        assert.equal(req.approvalUrl, BASE + req.sessionId);
+        assertLink(req.approvalUrl, req.sessionId);
         const r = await client.callTool({ name: 'confirm_session', arguments: { sessionId: req.sessionId } });
         assert.equal(asked.length, 1, 'one elicitation round');
         assert.equal(asked[0].mode, 'url');
