@@ -95,7 +95,7 @@ static int serve(struct skm_config *cfg)
      *     approval_set_listener(mcp_approval_outcome, &srv);
      * unless --approval-port off. Until then only test builds have links (SKM_TEST_APPROVAL_URL). */
 #if defined(SKM_TEST_HOOKS)
-    if (getenv("SKM_TEST_APPROVAL_URL") != NULL)
+    if (getenv("SKM_TEST_APPROVAL_URL") != NULL && getenv("SKM_TEST_APPROVAL_URL")[0] != '\0')
         approval_link_set_provider(approval_link_test_provider);
 #endif
     io_reader_init(&rd, STDIN_FILENO, cfg->max_line);

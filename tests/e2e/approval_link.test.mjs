@@ -33,7 +33,9 @@ function assertLink(url, sessionId) {
 }
 
 function env(home, extra = {}) {
-    return { ...getDefaultEnvironment(), SESSIONKEY_MCP_HOME: home, SKM_TEST_APPROVAL_URL: BASE, ...extra };
+    const e = { ...getDefaultEnvironment(), SESSIONKEY_MCP_HOME: home, SKM_TEST_APPROVAL_URL: BASE, ...extra };
+    for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
+    return e;
 }
 
 /* An SDK v1 client with the given capabilities, connected to bin; completion notifications are
@@ -290,4 +292,49 @@ describe('2026-07-28: input_required with the official v2 client (@modelcontextp
         assert.equal((await client.callTool({ name: 'confirm_session', arguments: { sessionId: req.sessionId } })).structuredContent.status, 'active');
         assert.equal(asked.length, 1);
     });
+});
+
+/* POST a decision to the approval page the way its own script does (same origin). */
+async function postDecision(pageUrl, body) {
+    const { request } = await import('node:http');
+    const u = new URL(pageUrl + '/decision');
+    const data = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = request(
+            { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { Host: u.host, Origin: u.origin, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } },
+            (res) => {
+                let text = '';
+                res.on('data', (c) => (text += c));
+                res.on('end', () => resolve({ status: res.statusCode, text }));
+            },
+        );
+        req.on('error', reject);
+        req.end(data);
+    });
+}
+
+// Runs once the loopback page module is built in (after the merge with it): the real page
+// settling the session is what completes the elicitation.
+describe('the approval page completes the URL elicitation', { skip: !HAS_PAGE && 'the approval page module is not built in' }, () => {
+    for (const action of ['approve', 'decline']) {
+        test(`${action} on the page: notifications/elicitation/complete, then confirm_session returns the state`, async (t) => {
+            const c = await sdkClient(t, { extraEnv: { SKM_TEST_APPROVAL_URL: undefined }, capabilities: { elicitation: { url: {} } } });
+            const req = ok(await call(c, 'request_session_approval', ARGS));
+            let el;
+            await assert.rejects(call(c, 'confirm_session', { sessionId: req.sessionId }), (err) => {
+                el = err.elicitations[0];
+                return err.code === -32042;
+            });
+            assert.notEqual(el.url, BASE + req.sessionId, 'the page\'s own link');
+            const body = action === 'approve' ? { action, signature: await signTyped(OWNER, req.typedData) } : { action };
+            const r = await postDecision(el.url, body);
+            assert.equal(r.status, 200, r.text);
+            await waitFor(() => c.completed.length === 1, 'notifications/elicitation/complete');
+            assert.deepEqual(c.completed, [{ elicitationId: el.elicitationId }]);
+            const st = ok(await call(c, 'confirm_session', { sessionId: req.sessionId }));
+            assert.equal(st.status, action === 'approve' ? 'active' : 'declined');
+            await sleep(100);
+            assert.equal(c.completed.length, 1);
+        });
+    }
 });
