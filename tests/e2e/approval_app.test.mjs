@@ -15,7 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import puppeteer from 'puppeteer-core';
 
-import { REPO, defer, tempHome } from './lib.mjs';
+import { META_CAPS, META_VERSION, MODERN, REPO, RawServer, defer, initializeParams, tempHome } from './lib.mjs';
 import { TEST_BIN, ok, seedArgs } from './lifecycle_lib.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -66,6 +66,45 @@ describe('the MCP App resource over MCP (v1 SDK client)', () => {
         assert.deepEqual(byName.request_session_approval._meta, { ui: { resourceUri: URI }, 'ui/resourceUri': URI });
         for (const tool of tools) if (tool.name !== 'request_session_approval') assert.ok(!('_meta' in tool), tool.name);
         await assert.rejects(client.readResource({ uri: 'ui://sessionkey/other' }), (err) => err.code === -32002);
+    });
+});
+
+describe('the MCP App resource over the raw protocol (release binary)', () => {
+    for (const version of ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25']) {
+        test(`${version}: resources/list and resources/read with that version's fields`, async (t) => {
+            const srv = RawServer.start(t);
+            assert.deepEqual((await srv.request('initialize', initializeParams(version), 0)).result.capabilities.resources, {});
+            await srv.notify('notifications/initialized');
+            const full = version >= '2025-06-18';
+            const list = (await srv.request('resources/list', {})).result;
+            assert.deepEqual(Object.keys(list), ['resources']);
+            assert.deepEqual(Object.keys(list.resources[0]).sort(), full ? ['_meta', 'description', 'mimeType', 'name', 'title', 'uri'] : ['description', 'mimeType', 'name', 'uri']);
+            const read = (await srv.request('resources/read', { uri: URI })).result;
+            assert.deepEqual(Object.keys(read.contents[0]).sort(), full ? ['_meta', 'mimeType', 'text', 'uri'] : ['mimeType', 'text', 'uri']);
+            assert.equal(read.contents[0].mimeType, MIME);
+            const tools = (await srv.request('tools/list', {})).result.tools;
+            const rsa = tools.find((x) => x.name === 'request_session_approval');
+            assert.equal('_meta' in rsa, full, 'Tool._meta exists from 2025-06-18 on');
+            const missing = await srv.request('resources/read', { uri: 'ui://sessionkey/missing' });
+            assert.equal(missing.error.code, -32002);
+            assert.equal((await srv.request('resources/subscribe', { uri: URI })).error.code, -32601);
+        });
+    }
+
+    test('2026-07-28: cache hints on list and read, -32602 for an unknown resource', async (t) => {
+        const srv = RawServer.start(t);
+        const meta = { [META_VERSION]: MODERN, [META_CAPS]: {} };
+        const list = (await srv.request('resources/list', { _meta: meta })).result;
+        assert.equal(list.resultType, 'complete');
+        assert.ok(Number.isInteger(list.ttlMs) && ['public', 'private'].includes(list.cacheScope));
+        assert.equal(list.resources[0].uri, URI);
+        const read = (await srv.request('resources/read', { _meta: meta, uri: URI })).result;
+        assert.equal(read.resultType, 'complete');
+        assert.ok(Number.isInteger(read.ttlMs) && ['public', 'private'].includes(read.cacheScope));
+        assert.equal(read.contents[0].mimeType, MIME);
+        assert.equal((await srv.request('resources/read', { _meta: meta, uri: 'ui://x' })).error.code, -32602);
+        const tpl = (await srv.request('resources/templates/list', { _meta: meta })).result;
+        assert.deepEqual(tpl.resourceTemplates, []);
     });
 });
 
