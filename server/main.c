@@ -17,8 +17,10 @@
 #include "cfg.h"
 #include "cli.h"
 #include "cli_zerodev.h"
+#include "approval_link.h"
 #include "io_lines.h"
 #include "log.h"
+#include "mcp_app.h"
 #include "mcp_server.h"
 #include "prm_prompts.h"
 #include "reg_tools.h"
@@ -88,6 +90,16 @@ static int serve(struct skm_config *cfg)
     if (getppid() != parent)
         return 0;
     mcp_server_init(&srv, cfg, send_msg, NULL);
+    /* The approval page's link and its outcome events (URL elicitation completes on them).
+     * Test builds may replace the link with $SKM_TEST_APPROVAL_URL + the session id. */
+    if (cfg->approval_port >= 0) {
+        approval_link_set_provider(approval_url);
+        approval_set_listener(mcp_approval_outcome, &srv);
+    }
+#if defined(SKM_TEST_HOOKS)
+    if (getenv("SKM_TEST_APPROVAL_URL") != NULL && getenv("SKM_TEST_APPROVAL_URL")[0] != '\0')
+        approval_link_set_provider(approval_link_test_provider);
+#endif
     io_reader_init(&rd, STDIN_FILENO, cfg->max_line);
     while (!g_stop) {
         char *line, *out = NULL;
@@ -123,11 +135,18 @@ static int serve(struct skm_config *cfg)
 static int check_assets(void)
 {
     struct mcp_error err = {MCP_OK, ""};
+    json_t *app;
 
     if (reg_check_assets(&err) != MCP_OK || prm_check_assets(&err) != MCP_OK) {
         fprintf(stderr, "sessionkey-mcp: assets: %s\n", err.msg);
         return 1;
     }
+    app = mcp_app_resources(1);
+    if (app == NULL) {
+        fprintf(stderr, "sessionkey-mcp: assets: the MCP App (web/mcp-app.html) is missing\n");
+        return 1;
+    }
+    json_decref(app);
     fprintf(stderr, "sessionkey-mcp: assets ok\n");
     reg_unload();
     return 0;

@@ -4,9 +4,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
+#include "mcp_app.h"
 #include "prm_prompts.h"
 #include "reg_tools.h"
 #include "rpc_escapes.h"
@@ -16,6 +19,9 @@
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
 #define META_CAPS "io.modelcontextprotocol/clientCapabilities"
 #define META_SERVER_INFO "io.modelcontextprotocol/serverInfo"
+#define RPC_URL_ELICITATION_REQUIRED (-32042) /* 2025-11-25 only */
+#define RPC_RESOURCE_NOT_FOUND (-32002)       /* legacy era; 2026-07-28 uses -32602 */
+#define APPROVAL_ELICIT_MESSAGE "Open this page to review the session's permissions and approve it in your wallet."
 #define LIST_TTL_MS 3600000 /* tool and prompt lists are fixed for the life of the binary */
 
 const char *const mcp_legacy_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL};
@@ -96,8 +102,8 @@ static json_t *supported_list(void)
 
 static json_t *capabilities(int modern)
 {
-    return modern ? json_pack("{s:{}, s:{}}", "tools", "prompts")
-                  : json_pack("{s:{}, s:{}, s:{}}", "tools", "prompts", "logging");
+    return modern ? json_pack("{s:{}, s:{}, s:{}}", "tools", "prompts", "resources")
+                  : json_pack("{s:{}, s:{}, s:{}, s:{}}", "tools", "prompts", "resources", "logging");
 }
 
 static json_t *server_info(const char *version)
@@ -125,6 +131,7 @@ static json_t *m_initialize(struct mcp_server *s, struct req *r, struct fail *f)
     snprintf(s->version, sizeof s->version, "%s", v);
     s->era = MCP_ERA_LEGACY;
     s->initialized = 1;
+    s->client_url_elicitation = mcp_elicit_client_has_url(json_object_get(r->params, "capabilities"));
     log_info("initialize: client asked for %s, using %s", json_string_value(pv), v);
     return json_pack("{s:s, s:o, s:o, s:s}", "protocolVersion", v, "capabilities", capabilities(0), "serverInfo",
                      server_info(v), "instructions", server_instructions);
@@ -158,6 +165,62 @@ static json_t *m_tools_list(struct mcp_server *s, struct req *r, struct fail *f)
     return json_pack("{s:O}", "tools", tools);
 }
 
+/* 2026-07-28: a pending session and a client that declared URL elicitation on this request:
+ * answer input_required (MRTR) with the URL elicitation, unless this call is the retry that
+ * echoes our requestState (then the pending result itself says it is still waiting, so the
+ * client never loops on the same prompt). */
+static json_t *confirm_mrtr(struct req *r, json_t *result, const char *sid, const char *url)
+{
+    json_t *caps = json_object_get(json_object_get(r->params, "_meta"), META_CAPS), *out;
+    const char *state = json_string_value(json_object_get(r->params, "requestState"));
+    int64_t now = clock_now();
+    char *sealed;
+
+    if (!mcp_elicit_client_has_url(caps) || mcp_elicit_state_check(state, "confirm_session", sid, now))
+        return result;
+    sealed = mcp_elicit_state_seal("confirm_session", sid, now);
+    out = json_pack("{s:s, s:{s:{s:s, s:o}}, s:s?}", "resultType", "input_required", "inputRequests", "approval",
+                    "method", "elicitation/create", "params", mcp_elicit_url(url, NULL, APPROVAL_ELICIT_MESSAGE),
+                    "requestState", sealed);
+    free(sealed);
+    if (out == NULL)
+        return result;
+    json_decref(result);
+    return out;
+}
+
+/* After confirm_session: a settled session closes this connection's URL elicitation for it
+ * (notifications/elicitation/complete); a pending one, asked about without a signature by a
+ * client that can open URLs, becomes the standard URL elicitation of its era. */
+static json_t *confirm_followup(struct mcp_server *s, struct req *r, json_t *result, struct fail *f)
+{
+    json_t *sc = json_object_get(result, "structuredContent");
+    const char *status = json_string_value(json_object_get(sc, "status"));
+    const char *sid = json_string_value(json_object_get(sc, "sessionId")), *url;
+
+    if (result == NULL || sid == NULL || status == NULL || json_is_true(json_object_get(result, "isError")))
+        return result;
+    if (strcmp(status, "active") == 0 || strcmp(status, "declined") == 0) {
+        mcp_approval_outcome(s, sid, strcmp(status, "active") == 0 ? "approved" : "declined");
+        return result;
+    }
+    url = json_string_value(json_object_get(sc, "approvalUrl"));
+    if (strcmp(status, "pending") != 0 || url == NULL)
+        return result;
+    if (r->modern)
+        return confirm_mrtr(r, result, sid, url);
+    if (strcmp(r->version, "2025-11-25") != 0 || !s->client_url_elicitation)
+        return result;
+    f->data = json_pack("{s:[o]}", "elicitations",
+                        mcp_elicit_url(url, mcp_elicit_open(&s->elicit, sid), APPROVAL_ELICIT_MESSAGE));
+    if (f->data == NULL)
+        return result;
+    json_decref(result);
+    return fail_with(f, RPC_URL_ELICITATION_REQUIRED, "Session %s is waiting for the wallet owner's approval. %s "
+                     "Then call confirm_session again; it returns the active session.", sid,
+                     APPROVAL_ELICIT_MESSAGE);
+}
+
 static json_t *m_tools_call(struct mcp_server *s, struct req *r, struct fail *f)
 {
     json_t *name = json_object_get(r->params, "name"), *args = json_object_get(r->params, "arguments");
@@ -174,6 +237,8 @@ static json_t *m_tools_call(struct mcp_server *s, struct req *r, struct fail *f)
     t = reg_find(json_string_value(name));
     if (t == NULL)
         return fail_with(f, RPC_INVALID_PARAMS, "Unknown tool: %.100s", json_string_value(name));
+    if (strcmp(t->name, "confirm_session") == 0)
+        return confirm_followup(s, r, reg_call(t, &ctx, args, reg_gen_for(r->version)), f);
     return reg_call(t, &ctx, args, reg_gen_for(r->version));
 }
 
@@ -205,6 +270,51 @@ static json_t *m_prompts_get(struct mcp_server *s, struct req *r, struct fail *f
         return fail_with(f, RPC_INVALID_PARAMS, "%s", err.msg);
     if (rc != MCP_OK)
         return fail_with(f, RPC_INTERNAL_ERROR, "Internal error: %s", err.msg);
+    return out;
+}
+
+static json_t *m_resources_list(struct mcp_server *s, struct req *r, struct fail *f)
+{
+    json_t *list;
+
+    (void)s;
+    if (json_object_get(r->params, "cursor") != NULL)
+        return fail_with(f, RPC_INVALID_PARAMS, "Invalid cursor: the resource list has a single page");
+    list = mcp_app_resources(r->modern || strcmp(r->version, "2025-06-18") >= 0);
+    if (list == NULL)
+        return fail_with(f, RPC_INTERNAL_ERROR, "Internal error: the app resource is missing from the build");
+    return json_pack("{s:o}", "resources", list);
+}
+
+static json_t *m_resource_templates(struct mcp_server *s, struct req *r, struct fail *f)
+{
+    (void)s;
+    if (json_object_get(r->params, "cursor") != NULL)
+        return fail_with(f, RPC_INVALID_PARAMS, "Invalid cursor: the resource template list has a single page");
+    return json_pack("{s:[]}", "resourceTemplates");
+}
+
+static json_t *m_resources_read(struct mcp_server *s, struct req *r, struct fail *f)
+{
+    json_t *uri = json_object_get(r->params, "uri"), *contents = NULL, *out;
+    struct mcp_error err = {MCP_OK, ""};
+    enum mcp_rc rc;
+
+    (void)s;
+    if (!json_is_string(uri))
+        return fail_with(f, RPC_INVALID_PARAMS, "resources/read needs params.uri (a string)");
+    rc = mcp_app_read(&contents, json_string_value(uri), r->modern || strcmp(r->version, "2025-06-18") >= 0, &err);
+    if (rc == MCP_ENOTFOUND) {
+        f->data = json_pack("{s:O}", "uri", uri);
+        return fail_with(f, r->modern ? RPC_INVALID_PARAMS : RPC_RESOURCE_NOT_FOUND, "%s", err.msg);
+    }
+    if (rc != MCP_OK)
+        return fail_with(f, RPC_INTERNAL_ERROR, "Internal error: %s", err.msg);
+    out = json_pack("{s:o}", "contents", contents);
+    if (out != NULL && r->modern) { /* a read result carries cache hints in 2026-07-28 */
+        json_object_set_new(out, "ttlMs", json_integer(LIST_TTL_MS));
+        json_object_set_new(out, "cacheScope", json_string("public"));
+    }
     return out;
 }
 
@@ -254,6 +364,9 @@ static const struct method {
     {"tools/call", m_tools_call, M_LEGACY | M_MODERN},
     {"prompts/list", m_prompts_list, M_LEGACY | M_MODERN | M_LIST},
     {"prompts/get", m_prompts_get, M_LEGACY | M_MODERN},
+    {"resources/list", m_resources_list, M_LEGACY | M_MODERN | M_LIST},
+    {"resources/templates/list", m_resource_templates, M_LEGACY | M_MODERN | M_LIST},
+    {"resources/read", m_resources_read, M_LEGACY | M_MODERN},
     {"logging/setLevel", m_set_level, M_LEGACY},
 };
 
@@ -352,7 +465,8 @@ static void decorate_modern(json_t *result, const struct method *m)
 
     if (!json_is_object(result))
         return;
-    json_object_set_new(result, "resultType", json_string("complete"));
+    if (json_object_get(result, "resultType") == NULL) /* input_required results carry their own */
+        json_object_set_new(result, "resultType", json_string("complete"));
     meta = json_object_get(result, "_meta");
     if (meta == NULL) {
         meta = json_object();
@@ -598,6 +712,25 @@ json_t *mcp_line_too_long(struct mcp_server *s, size_t limit)
     (void)s;
     snprintf(why, sizeof why, "Request too large: a message may be at most %zu bytes; it was dropped", limit);
     return rpc_error_new(NULL, RPC_INVALID_REQUEST, why, NULL);
+}
+
+void mcp_approval_outcome(void *ctx, const char *session_id, const char *outcome)
+{
+    struct mcp_server *s = ctx;
+    char id[MCP_ELICIT_ID_SIZE];
+    json_t *n;
+
+    if (s == NULL || session_id == NULL || !mcp_elicit_take(&s->elicit, session_id, id))
+        return;
+    log_info("approval of %s %s: telling the client its URL elicitation is complete", session_id,
+             outcome ? outcome : "settled");
+    if (s->era != MCP_ERA_LEGACY || s->emit == NULL)
+        return; /* 2026-07-28 has no such notification: the client's retry sees the new state */
+    n = json_pack("{s:s, s:s, s:{s:s}}", "jsonrpc", "2.0", "method", "notifications/elicitation/complete", "params",
+                  "elicitationId", id);
+    if (n != NULL)
+        s->emit(s->emit_ud, n);
+    json_decref(n);
 }
 
 void mcp_server_init(struct mcp_server *s, const struct skm_config *cfg, mcp_emit_fn emit, void *emit_ud)

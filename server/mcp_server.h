@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "mcp_elicit.h"
 
 enum mcp_era { MCP_ERA_NONE = 0, MCP_ERA_LEGACY = 1, MCP_ERA_MODERN = 2 };
 
@@ -35,6 +36,8 @@ struct mcp_server {
     void *emit_ud;
     struct mcp_list_cache cache[MCP_LIST_CACHE_MAX];
     int n_cache;
+    int client_url_elicitation; /* legacy: initialize declared capabilities.elicitation.url */
+    struct mcp_elicit_table elicit; /* legacy: open URL elicitations (-32042) by session */
 };
 
 extern const char *const mcp_legacy_versions[]; /* newest first, NULL-terminated */
@@ -44,6 +47,12 @@ void mcp_server_init(struct mcp_server *s, const struct skm_config *cfg, mcp_emi
 
 /* Release what the server registered process-wide (its log notification sink). */
 void mcp_server_close(struct mcp_server *s);
+
+/* The approval of session_id was settled outside the MCP request flow (the approval page) or
+ * inside it (confirm_session): outcome is "approved" or "declined". If this connection was
+ * sent a URL elicitation for that session, send notifications/elicitation/complete for it
+ * (once). Signature of the page module's approval_listener; ctx is the struct mcp_server. */
+void mcp_approval_outcome(void *ctx, const char *session_id, const char *outcome);
 
 /* Handle one input line (without its newline). Returns: a new reference to the response
  * (object, or array for a 2025-03-26 batch), or NULL when nothing is to be sent. */

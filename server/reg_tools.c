@@ -6,6 +6,7 @@
 
 #include "assets.h"
 #include "log.h"
+#include "mcp_app.h"
 #include "schema_check.h"
 
 struct reg_entry {
@@ -96,6 +97,7 @@ static json_t *annotations(const struct tool_def *t)
 static json_t *tool_json(const struct tool_def *t, const struct reg_entry *e, enum reg_gen gen)
 {
     json_t *j = json_pack("{s:s, s:s, s:O}", "name", t->name, "description", t->description, "inputSchema", e->input);
+    json_t *meta;
 
     if (j == NULL)
         return NULL;
@@ -105,6 +107,9 @@ static json_t *tool_json(const struct tool_def *t, const struct reg_entry *e, en
         if (json_object_set_new(j, "title", json_string(t->title)) != 0)
             goto fail;
         if (e->output != NULL && json_object_set(j, "outputSchema", e->output) != 0)
+            goto fail;
+        meta = mcp_app_tool_meta(t->name); /* Tool._meta exists from 2025-06-18 on */
+        if (meta != NULL && json_object_set_new(j, "_meta", meta) != 0)
             goto fail;
     }
     return j;

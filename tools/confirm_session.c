@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "app_state.h"
-#include "approval.h"
 #include "chain_calls.h"
+#include "approval_link.h"
 #include "clock.h"
 #include "confirm_session.h"
 #include "db_audit.h"
@@ -315,7 +315,7 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
     clock_format(deadline, row.approval_deadline);
     tool_checksum(owner, row.owner);
     if (strcmp(status, "pending") == 0) {
-        if (approval_url(url, sizeof url, ctx->cfg, row.id, &uerr) == MCP_OK)
+        if (approval_link_get(url, sizeof url, ctx->cfg, row.id, &uerr) == MCP_OK)
             tool_appendf(&text, "Session %s is still waiting for the owner's signature (until %s). Open this page "
                          "to review and approve in your wallet: %s . Or sign the typed data from "
                          "request_session_approval with %s and call confirm_session with the signature.",

@@ -11,8 +11,8 @@
 
 #include "app_state.h"
 #include "automation_cover.h"
+#include "approval_link.h"
 #include "chain_calls.h"
-#include "approval.h"
 #include "clock.h"
 #include "db_audit.h"
 #include "db_sessions.h"
@@ -365,7 +365,7 @@ out:
 
 /* The text carries everything the agent needs even when the host shows it no
  * structuredContent: the summary, what to do next, and the typed data itself. */
-static char *result_text(const struct request *r)
+static char *result_text(const struct request *r, const char *url)
 {
     char deadline[24], owner[43], replaced[200] = "";
     char *typed = json_dumps(r->typed, JSON_COMPACT), *text = NULL;
@@ -376,7 +376,17 @@ static char *result_text(const struct request *r)
 
     clock_format(deadline, r->row.approval_deadline);
     tool_checksum(owner, r->row.owner);
-    if (typed != NULL)
+    if (typed != NULL && url[0] != '\0')
+        tool_appendf(&text,
+                     "%s\nSession %s is waiting for the user's approval until %s (15 minutes).\n"
+                     "Show the summary above to the user exactly as written, then this link: \"Open this page to "
+                     "review and approve in your wallet: %s\". The page shows the same summary and asks their "
+                     "wallet (%s) for the signature. When they are done, call confirm_session {\"sessionId\": "
+                     "\"%s\"} to get the result. Without the page, they can sign the typed data below "
+                     "(eth_signTypedData_v4) and you call confirm_session with the signature; if they decline, "
+                     "call confirm_session with decision \"reject\".\n%s\n\nTyped data to sign:\n%s",
+                     r->summary, r->row.id, deadline, url, owner, r->row.id, r->balance_note, typed);
+    else if (typed != NULL)
         tool_appendf(&text,
                      "%s\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
                      "Show the summary above to the user exactly as written. Then ask them to sign the typed data "
@@ -388,44 +398,13 @@ static char *result_text(const struct request *r)
     return text;
 }
 
-/* The loopback page where the owner approves in their own wallet: into the result (and, first
- * thing after the summary, into the text). Without it (--approval-port off, no free port) the
- * typed data below is the way, and the text says why. */
-static void add_approval_url(struct tool_ctx *ctx, const struct request *r, struct tool_reply *out)
-{
-    char url[160], *text = NULL;
-    const char *eol;
-    struct mcp_error uerr = {MCP_OK, ""};
-    size_t n;
-
-    if (out->structured == NULL || out->text == NULL)
-        return;
-    if (approval_url(url, sizeof url, ctx->cfg, r->row.id, &uerr) != MCP_OK) {
-        log_info("no approval page for %s: %s", r->row.id, uerr.msg);
-        return;
-    }
-    json_object_set_new(out->structured, "approvalUrl", json_string(url));
-    /* after the summary (which stays first) and the line saying the session waits */
-    n = r->summary != NULL && strncmp(out->text, r->summary, strlen(r->summary)) == 0 ? strlen(r->summary) : 0;
-    n += out->text[n] == '\n';
-    eol = strchr(out->text + n, '\n');
-    n = eol != NULL ? (size_t)(eol + 1 - out->text) : n;
-    tool_appendf(&text, "%.*sApproval page: %s\nGive it to the user as a link: \"Open this page to review and approve "
-                 "in your wallet\". When they say they are done, call confirm_session with just this sessionId to see "
-                 "the result: nothing to copy and paste.\n%s", (int)n, out->text, url, out->text + n);
-    if (text != NULL) {
-        free(out->text);
-        out->text = text;
-    }
-}
-
 enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, struct tool_reply *out,
                                           struct mcp_error *err)
 {
     struct request r;
     static const uint8_t no_key[20];
     int64_t now = clock_now();
-    char expires[24], deadline[24], key[43];
+    char expires[24], deadline[24], key[43], url[APPROVAL_LINK_MAX];
     enum mcp_rc rc;
     struct db *db;
 
@@ -460,10 +439,12 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         json_object_set_new(out->structured, "digest", json_string(digest));
         json_object_set_new(out->structured, "summaryText", json_string(r.summary));
     }
-    out->text = result_text(&r);
+    approval_link_get(url, sizeof url, ctx->cfg, r.row.id, NULL); /* no page: no link, the text says how */
+    if (out->structured != NULL && url[0] != '\0')
+        json_object_set_new(out->structured, "approvalUrl", json_string(url));
+    out->text = result_text(&r, url);
     if (out->structured != NULL && r.replaced > 0)
         json_object_set_new(out->structured, "replacedSessionId", json_string(r.replaced_id));
-    add_approval_url(ctx, &r, out);
     request_free(&r);
     if (out->structured == NULL || out->text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");

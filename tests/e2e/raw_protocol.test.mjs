@@ -289,7 +289,7 @@ describe('legacy handshake', () => {
             const srv = RawServer.start(t);
             const r = assertResult(await srv.request('initialize', initializeParams(version), 0), 0);
             assert.equal(r.protocolVersion, version);
-            assert.deepEqual(r.capabilities, { tools: {}, prompts: {}, logging: {} });
+            assert.deepEqual(r.capabilities, { tools: {}, prompts: {}, resources: {}, logging: {} });
             const info = { name: 'sessionkey-mcp', version: VERSION };
             if (version >= '2025-06-18') info.title = 'Session Key Approvals';
             if (version >= '2025-11-25') info.description = 'Approve, list, audit and revoke ERC-4337 session keys for wallet automations';
@@ -353,7 +353,7 @@ describe('error codes', () => {
         const srv = RawServer.start(t);
         assertError(await srv.request('nope/nope', {}, 'a'), 'a', -32601);
         await srv.initialize();
-        for (const m of ['nope/nope', 'resources/list', 'completion/complete', 'Ping', 'tools/list '])
+        for (const m of ['nope/nope', 'resources/subscribe', 'completion/complete', 'Ping', 'tools/list '])
             assertError(await srv.request(m, {}, m), m, -32601);
     });
 
@@ -433,10 +433,12 @@ describe('batches', () => {
 });
 
 describe('tools', () => {
-    const keysFor = (version) => {
+    // request_session_approval also links the MCP App (_meta.ui.resourceUri) from 2025-06-18 on
+    const keysFor = (version, name) => {
         const keys = ['description', 'inputSchema', 'name'];
         if (version >= '2025-03-26') keys.push('annotations');
         if (version >= '2025-06-18') keys.push('outputSchema', 'title');
+        if (version >= '2025-06-18' && name === 'request_session_approval') keys.push('_meta');
         return keys.sort();
     };
 
@@ -447,7 +449,7 @@ describe('tools', () => {
             assert.deepEqual(Object.keys(r), ['tools']);
             assertToolNames(r.tools);
             for (const tool of r.tools) {
-                assert.deepEqual(Object.keys(tool).sort(), keysFor(version), tool.name);
+                assert.deepEqual(Object.keys(tool).sort(), keysFor(version, tool.name), tool.name);
                 assert.deepEqual(tool.inputSchema, readJson(`schemas/${tool.name}.input.json`));
                 assert.equal(tool.inputSchema.type, 'object');
                 assert.ok(!('$schema' in tool.inputSchema));
@@ -583,7 +585,7 @@ describe('modern era (2026-07-28)', () => {
         const srv = RawServer.start(t);
         const r = assertResult(await srv.request('server/discover', undefined, 'd'), 'd');
         assert.deepEqual(r.supportedVersions, [MODERN, ...LEGACY_VERSIONS]);
-        assert.deepEqual(r.capabilities, { tools: {}, prompts: {} });
+        assert.deepEqual(r.capabilities, { tools: {}, prompts: {}, resources: {} });
         assert.equal(typeof r.instructions, 'string');
         assert.ok(Number.isInteger(r.ttlMs) && r.ttlMs >= 0);
         assert.ok(['public', 'private'].includes(r.cacheScope));
@@ -610,7 +612,8 @@ describe('modern era (2026-07-28)', () => {
         assert.ok(Number.isInteger(r.ttlMs) && r.ttlMs >= 0);
         assert.ok(['public', 'private'].includes(r.cacheScope));
         assertToolNames(r.tools);
-        for (const tool of r.tools) assert.deepEqual(Object.keys(tool).sort(), ['annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
+        for (const tool of r.tools)
+            assert.deepEqual(Object.keys(tool).sort(), [...(tool.name === 'request_session_approval' ? ['_meta'] : []), 'annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
         // The same request again gets the same list (no connection history).
         const again = assertResult(await srv.request('tools/list', { _meta: modernMeta() }, 2), 2);
         assert.deepEqual(again, r);

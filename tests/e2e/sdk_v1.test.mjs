@@ -76,7 +76,7 @@ describe('v1 SDK client over stdio', () => {
             title: 'Session Key Approvals',
             description: 'Approve, list, audit and revoke ERC-4337 session keys for wallet automations',
         });
-        assert.deepEqual(c.client.getServerCapabilities(), { tools: {}, prompts: {}, logging: {} });
+        assert.deepEqual(c.client.getServerCapabilities(), { tools: {}, prompts: {}, resources: {}, logging: {} });
         assert.match(c.client.getInstructions(), /confirm_session/);
         const logged = /sessionkey-mcp: info: initialize: client asked for 2025-11-25, using 2025-11-25\n/;
         await waitFor(() => logged.test(c.stderr()), 'the initialize log line on stderr');

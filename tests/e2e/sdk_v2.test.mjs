@@ -90,7 +90,7 @@ describe('v2 client, legacy mode (the default)', () => {
         const c = await connect(t);
         assert.equal(c.client.getNegotiatedProtocolVersion(), '2025-11-25');
         assert.deepEqual(c.client.getServerVersion(), SERVER_INFO);
-        assert.deepEqual(c.client.getServerCapabilities(), { tools: {}, prompts: {}, logging: {} });
+        assert.deepEqual(c.client.getServerCapabilities(), { tools: {}, prompts: {}, resources: {}, logging: {} });
         await exercise(c.client, '2025-11-25');
         assert.deepEqual(await c.client.ping(), {});
         await waitFor(() => c.stderr().includes('initialize: client asked for 2025-11-25, using 2025-11-25'), 'the initialize log line');
@@ -110,7 +110,7 @@ for (const mode of [{ pin: MODERN }, 'auto']) {
         test('talks 2026-07-28 to the server: tools, prompts, errors', async (t) => {
             const c = await connect(t, mode);
             assert.equal(c.client.getNegotiatedProtocolVersion(), MODERN);
-            assert.deepEqual(c.client.getServerCapabilities(), { tools: {}, prompts: {} });
+            assert.deepEqual(c.client.getServerCapabilities(), { tools: {}, prompts: {}, resources: {} });
             assert.match(c.client.getInstructions(), /request_session_approval/);
             const { tl, pl } = await exercise(c.client, MODERN);
             for (const r of [tl, pl]) {

@@ -170,7 +170,8 @@ TEST(mcp_legacy_handshake)
     CHECK(json_is_object(at(r, "result.capabilities.tools")));
     CHECK(json_is_object(at(r, "result.capabilities.prompts")));
     CHECK(json_is_object(at(r, "result.capabilities.logging")));
-    CHECK(at(r, "result.capabilities.resources") == NULL); /* only what is implemented */
+    CHECK(json_is_object(at(r, "result.capabilities.resources"))); /* the MCP App resource */
+    CHECK(at(r, "result.capabilities.resources.subscribe") == NULL); /* only what is implemented */
     CHECK(at(r, "result.capabilities.tools.listChanged") == NULL);
     CHECK_STR(str_at(r, "result.serverInfo.name"), "sessionkey-mcp");
     CHECK_STR(str_at(r, "result.serverInfo.version"), skm_version);
@@ -532,7 +533,7 @@ TEST(mcp_modern_wrong_version_32022)
 
 TEST(mcp_modern_removed_methods)
 {
-    static const char *const gone[] = {"ping", "logging/setLevel", "resources/list", "nope"};
+    static const char *const gone[] = {"ping", "logging/setLevel", "resources/subscribe", "nope"};
     struct mcp_server s;
 
     srv_new(&s);
@@ -555,7 +556,7 @@ TEST(mcp_unknown_method)
     json_t *r;
 
     srv_new(&s);
-    r = request(&s, "resources/list", NULL); /* unknown before initialize too */
+    r = request(&s, "resources/subscribe", NULL); /* unknown before initialize too */
     CHECK_EQ_INT(err_code(r), -32601);
     json_decref(r);
     CHECK(legacy_init(&s, "2025-11-25"));
@@ -937,6 +938,8 @@ TEST(mcp_tools_list_2025_03_26_annotations)
 TEST(mcp_tools_list_2025_06_18_title_and_output_schema)
 {
     static const char *const keys[] = {"name", "title", "description", "inputSchema", "outputSchema", "annotations", NULL};
+    static const char *const app_keys[] = {"name",         "title",       "description", "inputSchema",
+                                           "outputSchema", "annotations", "_meta",       NULL};
     static const char *const versions[] = {"2025-06-18", "2025-11-25"};
 
     for (size_t v = 0; v < 2; v++) {
@@ -945,7 +948,12 @@ TEST(mcp_tools_list_2025_06_18_title_and_output_schema)
 
         CHECK(tools != NULL);
         json_array_foreach(tools, i, t) {
-            CHECK(has_exactly_keys(t, keys));
+            /* only request_session_approval links the MCP App (_meta.ui.resourceUri) */
+            int app = strcmp(json_string_value(json_object_get(t, "name")), "request_session_approval") == 0;
+            CHECK(has_exactly_keys(t, app ? app_keys : keys));
+            if (app)
+                CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(t, "_meta"), "ui"), "resourceUri")),
+                          "ui://sessionkey/approval");
             CHECK_STR(json_string_value(json_object_get(json_object_get(t, "outputSchema"), "type")), "object");
         }
         json_decref(tools);
@@ -1409,4 +1417,159 @@ TEST(mcp_long_non_ascii_log_line_still_notified)
     CHECK_EQ_INT(count, 1);
     CHECK(prefix_ok);
     emitted_reset();
+}
+
+/* ---- resources: the MCP App (issue 12) ---- */
+
+TEST(mcp_resources_list_and_read_per_version)
+{
+    static const char *const old_keys[] = {"uri", "name", "description", "mimeType", NULL};
+    static const char *const new_keys[] = {"uri", "name", "title", "description", "mimeType", "_meta", NULL};
+    static const char *const versions[] = {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"};
+
+    for (size_t v = 0; v < 4; v++) {
+        struct mcp_server s;
+        int full = v >= 2;
+        json_t *r;
+
+        srv_new(&s);
+        CHECK(legacy_init(&s, versions[v]));
+        r = request(&s, "resources/list", "{}");
+        CHECK_EQ_INT(json_array_size(at(r, "result.resources")), 1);
+        CHECK(has_exactly_keys(at(r, "result.resources[0]"), full ? new_keys : old_keys));
+        CHECK_STR(str_at(r, "result.resources[0].uri"), "ui://sessionkey/approval");
+        CHECK_STR(str_at(r, "result.resources[0].mimeType"), "text/html;profile=mcp-app");
+        json_decref(r);
+        r = request(&s, "resources/read", "{\"uri\":\"ui://sessionkey/approval\"}");
+        CHECK_EQ_INT(json_array_size(at(r, "result.contents")), 1);
+        CHECK_STR(str_at(r, "result.contents[0].mimeType"), "text/html;profile=mcp-app");
+        CHECK(strncmp(str_at(r, "result.contents[0].text"), "<!DOCTYPE html>", 15) == 0);
+        CHECK((at(r, "result.contents[0]._meta") != NULL) == full);
+        json_decref(r);
+        r = request(&s, "resources/read", "{\"uri\":\"ui://sessionkey/nope\"}");
+        CHECK_EQ_INT(err_code(r), -32002); /* legacy: resource not found */
+        CHECK_STR(str_at(r, "error.data.uri"), "ui://sessionkey/nope");
+        json_decref(r);
+        r = request(&s, "resources/read", "{}");
+        CHECK_EQ_INT(err_code(r), -32602);
+        json_decref(r);
+        r = request(&s, "resources/list", "{\"cursor\":\"x\"}");
+        CHECK_EQ_INT(err_code(r), -32602);
+        json_decref(r);
+        r = request(&s, "resources/templates/list", "{}");
+        CHECK_EQ_INT(json_array_size(at(r, "result.resourceTemplates")), 0);
+        CHECK(json_is_array(at(r, "result.resourceTemplates")));
+        json_decref(r);
+        mcp_server_close(&s);
+    }
+}
+
+TEST(mcp_resources_modern)
+{
+    struct mcp_server s;
+    json_t *r;
+
+    srv_new(&s);
+    r = request(&s, "resources/list", "{" MODERN_META "}");
+    CHECK_STR(str_at(r, "result.resultType"), "complete");
+    CHECK(json_is_integer(at(r, "result.ttlMs")));
+    CHECK(json_is_true(at(r, "result.resources[0]._meta.ui.prefersBorder")));
+    json_decref(r);
+    r = request(&s, "resources/read", "{\"uri\":\"ui://sessionkey/approval\"," MODERN_META "}");
+    CHECK_STR(str_at(r, "result.resultType"), "complete");
+    CHECK(json_is_integer(at(r, "result.ttlMs")));
+    CHECK_STR(str_at(r, "result.cacheScope"), "public");
+    CHECK_STR(str_at(r, "result.contents[0].uri"), "ui://sessionkey/approval");
+    json_decref(r);
+    r = request(&s, "resources/read", "{\"uri\":\"file:///etc/passwd\"," MODERN_META "}");
+    CHECK_EQ_INT(err_code(r), -32602); /* 2026-07-28: resource not found is invalid params */
+    json_decref(r);
+    mcp_server_close(&s);
+}
+
+TEST(mcp_tools_list_app_meta_gated_by_version)
+{
+    static const char *const versions[] = {"2024-11-05", "2025-03-26"};
+
+    for (size_t v = 0; v < 2; v++) {
+        json_t *tools = tools_for(versions[v]);
+        CHECK(json_object_get(tool_named(tools, "request_session_approval"), "_meta") == NULL);
+        json_decref(tools);
+    }
+}
+
+/* ---- URL elicitation completion (the approval page's listener) ---- */
+
+static int count_method(const char *method)
+{
+    size_t i;
+    json_t *m;
+    int n = 0;
+
+    json_array_foreach(g_emitted, i, m) {
+        if (strcmp(json_string_value(json_object_get(m, "method")), method) == 0)
+            n++;
+    }
+    return n;
+}
+
+TEST(mcp_approval_outcome_notifies_once_for_an_open_elicitation)
+{
+    struct mcp_server s;
+    const char *id;
+    char idcopy[MCP_ELICIT_ID_SIZE];
+
+    srv_new(&s);
+    CHECK(legacy_init(&s, "2025-11-25"));
+    emitted_reset();
+    mcp_approval_outcome(&s, "ses_unknown", "approved"); /* nothing was elicited: silence */
+    CHECK_EQ_INT(count_method("notifications/elicitation/complete"), 0);
+    id = mcp_elicit_open(&s.elicit, "ses_a");
+    snprintf(idcopy, sizeof idcopy, "%s", id);
+    mcp_elicit_open(&s.elicit, "ses_b");
+    mcp_approval_outcome(&s, "ses_a", "approved");
+    CHECK_EQ_INT(count_method("notifications/elicitation/complete"), 1);
+    CHECK_STR(str_at(json_array_get(g_emitted, 0), "params.elicitationId"), idcopy);
+    CHECK(has_exactly_keys(at(json_array_get(g_emitted, 0), "params"), (const char *const[]){"elicitationId", NULL}));
+    mcp_approval_outcome(&s, "ses_a", "approved"); /* once */
+    CHECK_EQ_INT(count_method("notifications/elicitation/complete"), 1);
+    mcp_approval_outcome(&s, "ses_b", "declined");
+    CHECK_EQ_INT(count_method("notifications/elicitation/complete"), 2);
+    CHECK_EQ_INT(s.elicit.n, 0);
+    mcp_server_close(&s);
+}
+
+TEST(mcp_approval_outcome_silent_in_2026_07_28)
+{
+    struct mcp_server s;
+
+    srv_new(&s);
+    json_decref(request(&s, "tools/list", "{" MODERN_META "}"));
+    CHECK_EQ_INT(s.era, MCP_ERA_MODERN);
+    emitted_reset();
+    mcp_elicit_open(&s.elicit, "ses_a");
+    mcp_approval_outcome(&s, "ses_a", "approved");
+    CHECK_EQ_INT(json_array_size(g_emitted), 0); /* the notification does not exist there */
+    mcp_server_close(&s);
+}
+
+TEST(mcp_initialize_records_url_elicitation_capability)
+{
+    static const char *const caps[] = {"{}", "{\"elicitation\":{}}", "{\"elicitation\":{\"form\":{}}}",
+                                       "{\"elicitation\":{\"url\":{}}}", "{\"elicitation\":{\"url\":true}}"};
+    static const int want[] = {0, 0, 0, 1, 0};
+
+    for (size_t i = 0; i < 5; i++) {
+        struct mcp_server s;
+        char line[400];
+
+        srv_new(&s);
+        snprintf(line, sizeof line,
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                 "\"2025-11-25\",\"capabilities\":%s,\"clientInfo\":{\"name\":\"u\",\"version\":\"1\"}}}",
+                 caps[i]);
+        json_decref(send_line(&s, line));
+        CHECK_EQ_INT(s.client_url_elicitation, want[i]);
+        mcp_server_close(&s);
+    }
 }

@@ -160,7 +160,9 @@ TEST(reg_tools_list_per_generation)
         json_array_foreach(list, i, t) {
             CHECK_STR(json_string_value(json_object_get(t, "name")), tool_table[i].name); /* table order */
             CHECK_STR(json_string_value(json_object_get(t, "description")), tool_table[i].description);
-            CHECK_EQ_INT(json_object_size(t), n_keys);
+            /* 2025-06-18+: request_session_approval also carries _meta (the MCP App link) */
+            CHECK_EQ_INT(json_object_size(t),
+                         n_keys + (g >= REG_GEN_2025_06 && strcmp(tool_table[i].name, "request_session_approval") == 0));
             for (size_t k = 0; k < n_keys; k++)
                 CHECK(json_object_get(t, keys[g][k]) != NULL);
             if (g >= REG_GEN_2025_06)
