@@ -26,6 +26,8 @@ static const char usage_text[] =
     "  --log-level LEVEL    debug, info, notice, warning (default), error, off; logs go to stderr\n"
     "  --max-line-bytes N   longest accepted input line (default 4194304)\n"
     "  --check-assets       validate the compiled-in schemas and prompts, then exit\n"
+    "  --executor           also serve the executor tools (authorize_execution, report_execution);\n"
+    "                       for the automation executor's own server, never for a chat client\n"
     "  --help, --version\n";
 
 static int set_level(struct skm_config *cfg, const char *name)
@@ -159,6 +161,8 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
             return CFG_EXIT_OK;
         } else if (strcmp(a, "--check-assets") == 0) {
             cfg->check_assets = 1;
+        } else if (strcmp(a, "--executor") == 0) {
+            cfg->executor = 1;
         } else if (opt_is(a, "--data-dir")) {
             if ((val = need_value(&i, argc, argv)) == NULL)
                 return CFG_EXIT_USAGE;

@@ -20,6 +20,8 @@ struct skm_config {
     const char *rpc[CFG_MAX_RPC]; /* "CHAINID=URL" specs from --rpc, borrowed from argv */
     int n_rpc;
     int check_assets;         /* --check-assets: validate compiled-in assets and exit */
+    int executor;             /* --executor: also list and serve the executor tools
+                               * (authorize_execution, report_execution) */
 };
 
 enum cfg_action { CFG_SERVE, CFG_EXIT_OK, CFG_EXIT_USAGE };

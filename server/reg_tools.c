@@ -15,6 +15,7 @@ struct reg_entry {
 
 static struct reg_entry *g_entries;
 static json_t *g_lists[REG_GEN_COUNT];
+static json_t *g_chat_lists[REG_GEN_COUNT]; /* without the executor tools */
 static int g_loaded;
 
 enum reg_gen reg_gen_for(const char *v)
@@ -117,10 +118,14 @@ static enum mcp_rc build_lists(struct mcp_error *err)
 {
     for (int g = 0; g < REG_GEN_COUNT; g++) {
         g_lists[g] = json_array();
-        if (g_lists[g] == NULL)
+        g_chat_lists[g] = json_array();
+        if (g_lists[g] == NULL || g_chat_lists[g] == NULL)
             return mcp_errf(err, MCP_ENOMEM, "out of memory");
         for (size_t i = 0; i < tool_count; i++) {
-            if (json_array_append_new(g_lists[g], tool_json(&tool_table[i], &g_entries[i], (enum reg_gen)g)) != 0)
+            json_t *t = tool_json(&tool_table[i], &g_entries[i], (enum reg_gen)g);
+            if (t == NULL || json_array_append_new(g_lists[g], t) != 0)
+                return mcp_errf(err, MCP_ENOMEM, "out of memory");
+            if (!(tool_table[i].flags & TOOL_EXECUTOR) && json_array_append(g_chat_lists[g], t) != 0)
                 return mcp_errf(err, MCP_ENOMEM, "out of memory");
         }
     }
@@ -158,6 +163,18 @@ fail:
 json_t *reg_tools_list(enum reg_gen gen)
 {
     return (g_entries != NULL && gen < REG_GEN_COUNT) ? g_lists[gen] : NULL;
+}
+
+json_t *reg_tools_list_for(enum reg_gen gen, int executor)
+{
+    if (executor)
+        return reg_tools_list(gen);
+    return (g_entries != NULL && gen < REG_GEN_COUNT) ? g_chat_lists[gen] : NULL;
+}
+
+int reg_served(const struct tool_def *t, int executor)
+{
+    return t != NULL && (executor || !(t->flags & TOOL_EXECUTOR));
 }
 
 const struct tool_def *reg_find(const char *name)
@@ -277,6 +294,8 @@ void reg_unload(void)
     for (int g = 0; g < REG_GEN_COUNT; g++) {
         json_decref(g_lists[g]);
         g_lists[g] = NULL;
+        json_decref(g_chat_lists[g]);
+        g_chat_lists[g] = NULL;
     }
     if (g_entries != NULL) {
         for (size_t i = 0; i < tool_count; i++) {

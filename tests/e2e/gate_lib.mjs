@@ -91,11 +91,13 @@ export function viemUserOp(op) {
 }
 
 /* The SDK client on the real binary, with a data dir; closed when the test ends. Chain RPC is
- * not configured for Base, so request_session_approval skips the balance check. */
-export async function connect(t, home, env = {}) {
+ * not configured for Base, so request_session_approval skips the balance check. The server is
+ * the executor's (--executor: it serves authorize_execution and report_execution) unless
+ * executor is false; extra command-line arguments go in args. */
+export async function connect(t, home, env = {}, { executor = true, args = [] } = {}) {
     const transport = new StdioClientTransport({
         command: env.SKM_BIN_OVERRIDE ?? BIN,
-        args: [],
+        args: [...(executor ? ['--executor'] : []), ...args],
         env: { ...getDefaultEnvironment(), SESSIONKEY_MCP_HOME: home, ...env },
         stderr: 'pipe',
     });
