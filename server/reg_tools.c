@@ -244,7 +244,7 @@ json_t *reg_call(const struct tool_def *tool, struct tool_ctx *ctx, json_t *args
 
     if (args == NULL)
         args = empty = json_object();
-    if (schema_validate(e->input, args, &err) != MCP_OK) {
+    if (schema_validate_input(e->input, args, &err) != MCP_OK) {
         char msg[MCP_ERR_MSG_MAX + 96];
         snprintf(msg, sizeof msg, "Invalid arguments for %s: %s", tool->name, err.msg);
         json_decref(empty);
