@@ -102,6 +102,18 @@ static void contract_words(char *out, size_t size, const struct policy *p)
 
 /* ---- session and request ---- */
 
+/* The stored policy must be what the owner signed (gate_integrity.h); checked before anything. */
+static int check_integrity(struct gate_decision *d, const struct gate_state *st)
+{
+    if (!st->policy_tampered)
+        return 1;
+    deny(d, GATE_POLICY_TAMPERED, 0, "The session's stored policy is not the one the owner signed (%s): the "
+         "database was changed after approval. Nothing was signed or reserved. Revoke the session, restore the "
+         "database from a backup or ask the user to approve a new session.",
+         st->tamper_why && st->tamper_why[0] ? st->tamper_why : "it cannot be read");
+    return 0;
+}
+
 static int check_session(struct gate_decision *d, const struct policy *p, const struct gate_state *st)
 {
     char when[24];
@@ -407,7 +419,7 @@ void gate_check(struct gate_decision *d, const struct policy *p, const struct ga
     d->rule = GATE_ALLOWED;
     if (!total_spend(&d->amount, fx))
         memset(&d->amount, 0xff, sizeof d->amount);
-    if (!check_session(d, p, st) || !check_request(d, p, rq))
+    if (!check_integrity(d, st) || !check_session(d, p, st) || !check_request(d, p, rq))
         return;
     if (fx->n == 0) {
         deny(d, GATE_MALFORMED_CALLDATA, 0, "The execution has no calls.");

@@ -5,6 +5,7 @@
  *
  * Rules, checked in this order; the first that fails names the decision:
  *   Session and request
+ *     POLICY_TAMPERED       the stored policy is not what the owner signed (gate_integrity.h)
  *     SESSION_NOT_ACTIVE    pending, declined, lapsed, revoked, expired, or not valid yet
  *     WRONG_CHAIN           the request names another chain than the session's (or chain 0)
  *     WRONG_ACCOUNT         the request's account or the user operation's sender is not the
@@ -57,6 +58,7 @@
 #include "policy.h"
 
 #define GATE_ALLOWED "ALLOWED"
+#define GATE_POLICY_TAMPERED "POLICY_TAMPERED"
 #define GATE_SESSION_NOT_ACTIVE "SESSION_NOT_ACTIVE"
 #define GATE_WRONG_CHAIN "WRONG_CHAIN"
 #define GATE_WRONG_ACCOUNT "WRONG_ACCOUNT"
@@ -111,6 +113,8 @@ struct gate_state {
     struct eth_u256 reserved;/* live reservations (not yet lapsed) */
     uint32_t in_window;      /* executions counted in (now - rate_period, now] */
     int64_t window_oldest;   /* created_at of the oldest of those (0 when none) */
+    int policy_tampered;     /* 1: the stored policy is not what was signed (gate_integrity.h) */
+    const char *tamper_why;  /* ... what differs, in words (borrowed), or NULL */
 };
 
 struct gate_decision {

@@ -13,6 +13,7 @@
 #include "gate_decode.h"
 #include "gate_figures.h"
 #include "gate_input.h"
+#include "gate_integrity.h"
 #include "gate_ledger.h"
 #include "gate_sign.h"
 #include "log.h"
@@ -29,6 +30,8 @@ struct work {
     struct gate_decision d;
     struct gate_totals totals;
     uint8_t op_hash[32];
+    int tampered;            /* the stored policy is not what was signed */
+    char tamper_why[200];
     char reservation[GATE_RESERVATION_ID_MAX];
     int64_t reserved_until;
 };
@@ -80,6 +83,28 @@ static json_t *decision_details(const struct work *w)
     return d;
 }
 
+/* Load the stored policy and check it is what the owner signed (gate_integrity.h). A policy
+ * that does not even parse is tampered too: the decision is a refusal (audited), not an error. */
+static enum mcp_rc check_integrity(struct work *w, struct mcp_error *err)
+{
+    struct mcp_error e2;
+
+    if (load_policy(&w->p, &w->row, &e2) != MCP_OK) {
+        memset(&w->p, 0, sizeof w->p);
+        w->p.chain_id = w->row.chain_id;
+        w->tampered = 1;
+        snprintf(w->tamper_why, sizeof w->tamper_why, "the stored policy cannot be read");
+        log_warn("session %s: the stored policy cannot be read (%s)", w->row.id, e2.msg);
+        return MCP_OK;
+    }
+    if (gate_policy_intact(&w->tampered, w->tamper_why, sizeof w->tamper_why, &w->row, &w->p, err) != MCP_OK)
+        return err->rc;
+    w->tampered = !w->tampered;
+    if (w->tampered)
+        log_warn("session %s: POLICY_TAMPERED: %s", w->row.id, w->tamper_why);
+    return MCP_OK;
+}
+
 /* The user operation claims, now that the session's chain is known. */
 static void check_hash(struct work *w)
 {
@@ -100,13 +125,13 @@ static enum mcp_rc decide(struct work *w, const struct gate_env *env, struct mcp
     if ((rc = db_session_get(env->db, &w->row, w->in.session_id, err)) != MCP_OK)
         return rc;
     w->have_row = 1;
-    if ((rc = load_policy(&w->p, &w->row, err)) != MCP_OK)
+    if ((rc = check_integrity(w, err)) != MCP_OK)
         return rc;
     check_hash(w);
     if ((rc = gate_ledger_totals(&w->totals, env->db, w->row.id, env->now, w->p.rate_period, err)) != MCP_OK)
         return rc;
     st = (struct gate_state){db_session_status(&w->row, env->now), env->now, w->totals.spent, w->totals.reserved,
-                             w->totals.in_window, w->totals.window_oldest};
+                             w->totals.in_window, w->totals.window_oldest, w->tampered, w->tamper_why};
     gate_check(&w->d, &w->p, &w->fx, &w->in.rq, &st);
     if (w->d.allowed) {
         if ((rc = gate_ledger_reserve(w->reservation, env->db, w->row.id, &w->d.amount, env->now, env->lapse, err)) !=

@@ -8,7 +8,7 @@ import { chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { call, connect, WALLET } from './gate_lib.mjs';
+import { approveSession, call, CHAIN_ID, connect, swapCall, usdc, WALLET } from './gate_lib.mjs';
 import { tempHome } from './lib.mjs';
 
 const isRoot = process.getuid && process.getuid() === 0;
@@ -71,4 +71,44 @@ test('a database readable by others is refused', async (t) => {
     writeFileSync(db, '', { mode: 0o644 });
     const text = await listFails(t, home);
     assert.match(text, /sessionkey\.db has mode 0644: group or others may read or change it/);
+});
+
+function sql(home, statement) {
+    const r = spawnSync('sqlite3', [path.join(home, 'sessionkey.db'), statement], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+}
+
+const hasSqlite = spawnSync('sqlite3', ['--version']).status === 0;
+
+test('a tampered policy row (a raised maxTotal) is refused as POLICY_TAMPERED and audited', { skip: !hasSqlite && 'no sqlite3 CLI' }, async (t) => {
+    const home = tempHome(t);
+    const c = await connect(t, home);
+    const { sessionId } = await approveSession(c, { permissions: { maxTotal: '100' } });
+    const ok = await call(c, 'authorize_execution', { sessionId, calls: [swapCall({ amountIn: usdc(50) })], chainId: CHAIN_ID });
+    assert.equal(ok.structuredContent.rule, 'ALLOWED');
+    const before = sql(home, `SELECT policy FROM sessions WHERE id = '${sessionId}'`);
+    assert.match(before, /"maxTotal":"100000000"/);
+    sql(home, `UPDATE sessions SET policy = replace(policy, '"maxTotal":"100000000"', '"maxTotal":"100000000000"') WHERE id = '${sessionId}'`);
+    const r = await call(c, 'authorize_execution', { sessionId, calls: [swapCall({ amountIn: usdc(50) })], chainId: CHAIN_ID });
+    assert.ok(!r.isError, JSON.stringify(r.content));
+    const d = r.structuredContent;
+    assert.equal(d.allowed, false);
+    assert.equal(d.rule, 'POLICY_TAMPERED');
+    assert.match(d.reason, /^The session's stored policy is not the one the owner signed \(the stored policy's hash is not the policyHash of the typed data the owner signed\): the database was changed after approval\. Nothing was signed or reserved\./);
+    assert.equal(d.reservationId, undefined);
+    assert.equal(d.signature, undefined);
+    const hist = await call(c, 'get_session_history', { sessionId });
+    assert.ok(!hist.isError, JSON.stringify(hist.content));
+    assert.match(JSON.stringify(hist.structuredContent), /POLICY_TAMPERED/);
+});
+
+test('a tampered expiry column is refused as POLICY_TAMPERED', { skip: !hasSqlite && 'no sqlite3 CLI' }, async (t) => {
+    const home = tempHome(t);
+    const c = await connect(t, home);
+    const { sessionId } = await approveSession(c);
+    sql(home, `UPDATE sessions SET expires_at = expires_at + 864000 WHERE id = '${sessionId}'`);
+    const r = await call(c, 'authorize_execution', { sessionId, calls: [swapCall({ amountIn: usdc(50) })], chainId: CHAIN_ID });
+    assert.equal(r.structuredContent.rule, 'POLICY_TAMPERED');
+    assert.match(r.structuredContent.reason, /validity columns differ from its policy/);
 });

@@ -10,6 +10,7 @@
 #include "eth_addr.h"
 #include "eth_hex.h"
 #include "keys_store.h"
+#include "policy_typed.h"
 #include "test.h"
 
 static const char seed_args[] =
@@ -139,15 +140,16 @@ const struct gate_decision *gfx_check(const struct policy *p, const struct gate_
 static int insert(struct gfx_session *s, const char *status)
 {
     struct session_row r;
-    struct mcp_error err;
-    char *policy = policy_canonical(&s->p);
+    struct mcp_error err = {MCP_OK, ""};
+    char *policy = NULL, *typed_text = NULL;
+    json_t *typed = NULL;
     int rc = -1;
 
     memset(&r, 0, sizeof r);
     db_session_new_id(r.id);
     snprintf(s->id, sizeof s->id, "%s", r.id);
     snprintf(r.wallet, sizeof r.wallet, "%s", s->wallet);
-    snprintf(r.owner, sizeof r.owner, "%s", s->wallet);
+    eth_hex_encode(r.owner, s->p.owner, 20);
     r.chain_id = s->p.chain_id;
     snprintf(r.account_type, sizeof r.account_type, "session-approval");
     snprintf(r.feature, sizeof r.feature, "%s", s->p.feature);
@@ -158,13 +160,18 @@ static int insert(struct gfx_session *s, const char *status)
     r.approval_deadline = GFX_NOW + 900;
     r.valid_after = s->p.valid_after;
     r.expires_at = s->p.valid_until;
-    r.policy = policy;
-    r.typed_data = (char *)"{}";
-    if (policy == NULL || db_begin(s->db, &err) != MCP_OK)
+    if (db_begin(s->db, &err) != MCP_OK)
         goto out;
     if (keys_store_generate(s->key_addr, s->db->h, s->km, r.id, r.wallet, GFX_NOW, &err) != MCP_OK)
         goto out;
     eth_hex_encode(r.session_key, s->key_addr, 20);
+    /* what request_session_approval stores: the policy with its key, the typed data, its digest */
+    memcpy(s->p.session_key, s->key_addr, 20);
+    if ((policy = policy_canonical(&s->p)) == NULL || (typed = policy_typed_data(&s->p, r.id, "summary")) == NULL ||
+        (typed_text = json_dumps(typed, JSON_COMPACT)) == NULL || policy_typed_digest(r.digest, typed, &err) != MCP_OK)
+        goto out;
+    r.policy = policy;
+    r.typed_data = typed_text;
     if (db_session_insert(s->db, &r, &err) != MCP_OK)
         goto out;
     if (strcmp(status, "pending") != 0 &&
@@ -182,6 +189,8 @@ out:
     if (rc != 0)
         test_fail(__FILE__, __LINE__, "storing the session: %s", err.msg);
     free(policy);
+    free(typed_text);
+    json_decref(typed);
     return rc;
 }
 

@@ -500,3 +500,61 @@ TEST(gate_race_processes_and_threads_never_exceed_the_rate_limit)
     CHECK_EQ_INT(t.in_window, 7);
     gfx_session_free(&s);
 }
+
+/* POLICY_TAMPERED: an edit of the stored row (the policy, or a column the gate reads) after
+ * approval is refused and audited; the untouched row is allowed. */
+static int tamper(struct gfx_session *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db->h, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *decide_rule(struct gfx_session *s, const char *amount)
+{
+    static char r[40];
+    struct mcp_error err;
+    json_t *a = swap_args(s->id, amount), *o = authorize(s, a, T0, &err);
+
+    snprintf(r, sizeof r, "%s", o ? rule(o) : "(error)");
+    if (o != NULL && strcmp(r, GATE_POLICY_TAMPERED) == 0) {
+        const char *why = json_string_value(json_object_get(o, "reason"));
+        if (why == NULL || strstr(why, "not the one the owner signed") == NULL || json_object_get(o, "reservationId"))
+            snprintf(r, sizeof r, "(bad tampered result)");
+    }
+    json_decref(a);
+    json_decref(o);
+    return r;
+}
+
+TEST(gate_exec_tampered_policy_row_is_refused)
+{
+    static const char *const edits[] = {
+        /* a raised total, written as valid canonical JSON */
+        "UPDATE sessions SET policy = replace(policy, '\"maxTotal\":\"1000000000\"', '\"maxTotal\":\"9000000000\"') "
+        "WHERE id = ?",
+        /* a later expiry in the column the status is derived from */
+        "UPDATE sessions SET expires_at = expires_at + 86400 WHERE id = ?",
+        /* a policy that no longer parses */
+        "UPDATE sessions SET policy = '{}' WHERE id = ?",
+    };
+
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        struct gfx_session s;
+
+        CHECK(gfx_session_new(&s, NULL, NULL) == 0);
+        CHECK_STR(decide_rule(&s, "1000000"), GATE_ALLOWED);
+        CHECK(tamper(&s, edits[i]) == 0);
+        CHECK_EQ_INT(sqlite3_changes(s.db->h), 1);
+        CHECK_STR(decide_rule(&s, "1000000"), GATE_POLICY_TAMPERED);
+        CHECK_EQ_INT(audit_count(&s, "execution_denied"), 1);
+        CHECK_STR(reserved_now(&s), "1000000"); /* only the first, untampered reservation */
+        gfx_session_free(&s);
+    }
+}
