@@ -35,6 +35,14 @@
  *                           the session's spend token
  *     RECIPIENT_NOT_WALLET  a swap whose output goes anywhere but the wallet
  *     MIN_OUT_ZERO          a swap without a minimum output (amountOutMinimum / amountOut 0)
+ *     TOKEN_OUT_MISMATCH    a swap of a session planned for an automation that buys another
+ *                           token than the automation's buy token
+ *     PATH_TOKEN_UNKNOWN    a swap through (or into) a token that is not a registry token
+ *     NO_QUOTE              a swap whose price the gate cannot check: no price source (no
+ *                           RPC endpoint, no QuoterV2 for the chain) or the quote failed
+ *     SLIPPAGE              a minimum output below quote × (1 − max slippage) (exact output:
+ *                           a maximum input above quote × (1 + max slippage))
+ *     TRIGGER_NOT_REACHED   a stop-loss sale while the price is above its trigger
  *     UNLIMITED_APPROVAL    an allowed approval or permit of the type's maximum
  *   The execution as a whole
  *     PER_TX_CAP            the execution spends more than maxPerTransaction
@@ -78,6 +86,11 @@
 #define GATE_TOKEN_IN_MISMATCH "TOKEN_IN_MISMATCH"
 #define GATE_RECIPIENT_NOT_WALLET "RECIPIENT_NOT_WALLET"
 #define GATE_MIN_OUT_ZERO "MIN_OUT_ZERO"
+#define GATE_TOKEN_OUT_MISMATCH "TOKEN_OUT_MISMATCH"
+#define GATE_PATH_TOKEN_UNKNOWN "PATH_TOKEN_UNKNOWN"
+#define GATE_NO_QUOTE "NO_QUOTE"
+#define GATE_SLIPPAGE "SLIPPAGE"
+#define GATE_TRIGGER_NOT_REACHED "TRIGGER_NOT_REACHED"
 #define GATE_UNLIMITED_APPROVAL "UNLIMITED_APPROVAL"
 #define GATE_PER_TX_CAP "PER_TX_CAP"
 #define GATE_TOTAL_CAP "TOTAL_CAP"

@@ -14,6 +14,7 @@
 #include "gate_figures.h"
 #include "gate_input.h"
 #include "gate_integrity.h"
+#include "gate_price.h"
 #include "gate_ledger.h"
 #include "gate_sign.h"
 #include "log.h"
@@ -223,6 +224,25 @@ static json_t *render(const struct work *w)
     return o;
 }
 
+/* Before the write lock (quotes are network reads): what the swaps buy and their quotes, for
+ * the session's stored policy (gate_price.h). The decision re-reads the row under the lock and
+ * refuses a row that is not what was signed, so the policy read here is the one decided on. */
+static void price_facts(struct work *w, const struct gate_env *env)
+{
+    struct session_row row;
+    struct policy p;
+    struct mcp_error e2;
+    int swaps = 0;
+
+    for (size_t i = 0; i < w->fx.n; i++)
+        swaps |= w->fx.e[i].kind == GATE_KIND_SWAP;
+    if (!swaps || db_session_get(env->db, &row, w->in.session_id, &e2) != MCP_OK)
+        return;
+    if (load_policy(&p, &row, &e2) == MCP_OK)
+        gate_price_annotate(&w->fx, &p, env->cfg, env->quoter);
+    db_session_row_free(&row);
+}
+
 enum mcp_rc gate_authorize(json_t **out, const struct gate_env *env, json_t *args, struct mcp_error *err)
 {
     struct work *w = calloc(1, sizeof *w);
@@ -236,6 +256,7 @@ enum mcp_rc gate_authorize(json_t **out, const struct gate_env *env, json_t *arg
         goto done;
     if (w->in.n_calls > 0 && (rc = gate_decode(&w->fx, w->in.calls, w->in.n_calls, err)) != MCP_OK)
         goto done;
+    price_facts(w, env);
     if ((rc = run_decision(w, env, err)) != MCP_OK)
         goto done;
     if ((o = render(w)) == NULL) {

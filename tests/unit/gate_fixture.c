@@ -108,6 +108,54 @@ struct gate_call gfx_gate_call(const char *target, const uint8_t *data, size_t l
     return c;
 }
 
+static uint64_t g_out_per, g_in_per; /* 0: the market agrees with the swap */
+static int g_quote_off;
+
+static enum mcp_rc fake_quote(void *ud, struct eth_u256 *quoted, const struct gate_effect *e, uint64_t chain_id,
+                              struct mcp_error *err)
+{
+    (void)ud;
+    (void)chain_id;
+    if (g_quote_off)
+        return mcp_errf(err, MCP_ENOTFOUND, "no RPC endpoint is configured (test)");
+    if (e->exact_out) {
+        *quoted = e->amount;
+        return MCP_OK;
+    }
+    if (g_in_per == 0) {
+        *quoted = e->min_out;
+        return MCP_OK;
+    }
+    {
+        struct eth_u256 prod;
+        uint64_t rem;
+        if (eth_u256_mul_u64(&prod, &e->amount, g_out_per) != 0)
+            return mcp_errf(err, MCP_ERPC, "quote overflow (test)");
+        eth_u256_divmod_u64(quoted, &rem, &prod, g_in_per);
+    }
+    return MCP_OK;
+}
+
+const struct gate_quoter gfx_quoter = {fake_quote, NULL};
+
+void gfx_quote_set(uint64_t out_per, uint64_t in_per)
+{
+    g_out_per = out_per;
+    g_in_per = in_per;
+    g_quote_off = 0;
+}
+
+void gfx_quote_off(void)
+{
+    g_quote_off = 1;
+}
+
+void gfx_quote_reset(void)
+{
+    g_out_per = g_in_per = 0;
+    g_quote_off = 0;
+}
+
 const struct gate_decision *gfx_check_with(const struct policy *p, const struct gate_call *calls, size_t n,
                                            const struct gate_request *rq, const struct gate_state *st)
 {
@@ -121,6 +169,7 @@ const struct gate_decision *gfx_check_with(const struct policy *p, const struct 
         d.rule = "DECODE_FAILED";
         return &d;
     }
+    gate_price_annotate(&fx, p, NULL, &gfx_quoter);
     gate_check(&d, p, &fx, rq, st);
     return &d;
 }
