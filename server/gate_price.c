@@ -165,6 +165,8 @@ void gate_price_annotate(struct gate_effects *fx, const struct policy *p, const 
             continue;
         check_hops(e, r, p->chain_id);
         mcp_err_clear(&err);
+        if (e->hop_unknown)
+            continue; /* refused for its token (PATH_TOKEN_UNKNOWN): no quote needed */
         if (q == NULL || q->fn == NULL) {
             e->quote_state = GATE_QUOTE_UNAVAILABLE;
             snprintf(e->quote_why, sizeof e->quote_why, "no price source is configured");
