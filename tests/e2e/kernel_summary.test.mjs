@@ -451,6 +451,10 @@ function chainView(dec, req) {
                 (rl.startAt ? `, from ${rl.startAt}` : ''));
         }
     }
+    // ✓ Max slippage: the gate's price check (gate_price.h) for sessions that swap; a server
+    // limit, not in the signed bytes (the note below does not list it as the chain's)
+    if (fns.some((f) => known(f) && f.fn.category === 'swap'))
+        can.push(`Max slippage: ${req.maxSlippage ?? '1'}% below the Uniswap quote; a trade asking a worse price is refused before signing`);
     can.push('You can revoke anytime'); // revoke_session: the server's promise
 
     // which of the limits the chain holds (zd_enforcement of zd_map.c, but from the bytes)
@@ -649,7 +653,7 @@ test('seed: swaps on SwapRouter02, $50 per trade, 24 hours, 1 trade per hour (no
     assert.equal(lc(dec.policies[2].address), lc(TIMESTAMP_POLICY_CONTRACT));
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Rate limit: 1 trade per hour', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Rate limit: 1 trade per hour', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assert.deepEqual(view.cannot, ['Transfer to other addresses', 'Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.notes, ["Limits are counted in USDC, the chain's default token", ALL_ON_CHAIN]);
     assertSameWords(sc, txt, view);
@@ -663,7 +667,7 @@ test('no rate limit: no rate-limit policy in the bytes, no rate line, spend toke
     assert.deepEqual(plain(dec).map((p) => p.kind), ['call', 'timestamp']);
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, the recipient, ' +
         'the per-trade cap, the expiry; enforced only by this server: the total limit']);
     assertSameWords(sc, txt, view);
@@ -701,7 +705,7 @@ test('1 trade per 7 hours over 25 hours: ceil(90000 / 25200) = 4 UserOps; WETH l
     assert.deepEqual(dec.policies[0].permissions, [swapPerm(BASE_ROUTER, EXACT_INPUT_SINGLE, BASE_WETH, wallet, 5n * 10n ** 17n)]);
     assert.deepEqual({ interval: dec.policies[1].interval, count: dec.policies[1].count }, { interval: 25200, count: 4 });
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: 0.5 WETH', 'Total limit: 2 WETH',
-        'Expires in: 25 hours', 'Rate limit: 1 trade per 7 hours', 'You can revoke anytime']);
+        'Expires in: 25 hours', 'Rate limit: 1 trade per 7 hours', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assertSameWords(sc, txt, view);
 });
 
