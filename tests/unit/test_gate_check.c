@@ -553,3 +553,26 @@ TEST(gate_check_stop_loss_sells_only_at_or_below_trigger)
               GATE_ALLOWED);
     gfx_quote_reset();
 }
+
+/* Strict ABI: a swap whose call data has bytes after its canonical encoding is malformed. */
+TEST(gate_check_trailing_bytes_are_malformed)
+{
+    uint8_t buf[1024];
+    size_t len = 0;
+    const uint8_t *d;
+    struct gate_call c;
+    const struct gate_decision *dec;
+
+    gfx_quote_reset();
+    CHECK(gfx_policy(&g_p, NULL) == 0);
+    CHECK((d = gfx_call(&len, SR02_IN, gfx_swap_args(GFX_WALLET, "50000000", "1"))) != NULL);
+    CHECK(len + 32 <= sizeof buf);
+    memcpy(buf, d, len);
+    c = gfx_gate_call(GFX_ROUTER, buf, len, "0");
+    CHECK_STR(rule_of(gfx_check(&g_p, &c, 1)), GATE_ALLOWED);
+    memset(buf + len, 0, 32);
+    c = gfx_gate_call(GFX_ROUTER, buf, len + 32, "0");
+    dec = gfx_check(&g_p, &c, 1);
+    CHECK_STR(rule_of(dec), GATE_MALFORMED_CALLDATA);
+    CHECK_CONTAINS(dec->reason, "32 bytes of data follow the encoding");
+}
