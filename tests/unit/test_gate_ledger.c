@@ -19,6 +19,7 @@
 #include "gate_fixture.h"
 #include "gate_ledger.h"
 #include "test.h"
+#include "zd_session.h"
 
 #define SR02_IN "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))"
 #define T0 (GFX_NOW + 60)
@@ -557,4 +558,41 @@ TEST(gate_exec_tampered_policy_row_is_refused)
         CHECK_STR(reserved_now(&s), "1000000"); /* only the first, untampered reservation */
         gfx_session_free(&s);
     }
+}
+
+/* Kernel v3: the Enable data rebuilt from the stored policy must hash to the signed digest. */
+TEST(gate_exec_tampered_kernel_policy_is_refused)
+{
+    static const char opts[] = "{\"type\":\"kernel-v3\",\"kernelVersion\":\"0.3.1\",\"index\":0,\"callPolicyVersion\":"
+                               "\"0.0.4\",\"onchain\":{\"deployed\":true,\"currentNonce\":1,\"domainVersion\":"
+                               "\"0.3.1\",\"source\":\"given\"}}";
+    struct gfx_session s;
+    struct zd_session_opts o;
+    struct zd_approval a;
+    struct mcp_error err;
+    json_t *oj = json_loads(opts, 0, NULL);
+    sqlite3_stmt *st;
+
+    memset(&a, 0, sizeof a);
+    CHECK(oj != NULL);
+    CHECK(gfx_session_new(&s, NULL, NULL) == 0);
+    CHECK_EQ_INT(zd_session_opts_from_json(&o, oj, &err), MCP_OK);
+    if (zd_session_build(&a, &s.p, &o, &err) != MCP_OK)
+        test_fail(__FILE__, __LINE__, "zd_session_build: %s", err.msg);
+    CHECK(sqlite3_prepare_v2(s.db->h, "UPDATE sessions SET account_type = 'kernel-v3', account = ?, digest = ? "
+                             "WHERE id = ?", -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, opts, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, a.digest, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, s.id, -1, SQLITE_STATIC);
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    CHECK_STR(decide_rule(&s, "1000000"), GATE_ALLOWED); /* the rebuilt Enable data matches */
+    /* a raised per-trade cap: a different CallPolicy, so a different Enable digest */
+    CHECK(tamper(&s, "UPDATE sessions SET policy = replace(policy, '\"maxPerTransaction\":\"50000000\"', "
+                     "'\"maxPerTransaction\":\"500000000\"') WHERE id = ?") == 0);
+    CHECK_STR(decide_rule(&s, "1000000"), GATE_POLICY_TAMPERED);
+    CHECK_EQ_INT(audit_count(&s, "execution_denied"), 1);
+    zd_approval_free(&a);
+    json_decref(oj);
+    gfx_session_free(&s);
 }
