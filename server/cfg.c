@@ -33,6 +33,8 @@ static const char usage_text[] =
     "                       \"account\": {\"type\": \"kernel-v3\", \"kernelVersion\": \"0.3.0\"}\n"
     "  --approval-port N    loopback port of the approval page (default: any free port; \"off\" disables it)\n"
     "  --check-assets       validate the compiled-in schemas and prompts, then exit\n"
+    "  --executor           also serve the executor tools (authorize_execution, report_execution);\n"
+    "                       for the automation executor's own server, never for a chat client\n"
     "  --help, --version\n";
 
 static int set_level(struct skm_config *cfg, const char *name)
@@ -185,6 +187,8 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
             return CFG_EXIT_OK;
         } else if (strcmp(a, "--check-assets") == 0) {
             cfg->check_assets = 1;
+        } else if (strcmp(a, "--executor") == 0) {
+            cfg->executor = 1;
         } else if (opt_is(a, "--data-dir")) {
             if ((val = need_value(&i, argc, argv)) == NULL)
                 return CFG_EXIT_USAGE;

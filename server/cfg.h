@@ -23,6 +23,8 @@ struct skm_config {
     const char *account_opt;  /* --account value, borrowed from argv, or NULL */
     json_t *default_account;  /* the resolved default account (owned; cfg_account.h), or NULL */
     int approval_port;        /* --approval-port: 0 = ephemeral (default), -1 = off, else the port */
+    int executor;             /* --executor: also list and serve the executor tools
+                               * (authorize_execution, report_execution) */
 };
 
 enum cfg_action { CFG_SERVE, CFG_EXIT_OK, CFG_EXIT_USAGE };

@@ -1,5 +1,6 @@
 /* db.c: open, migrate, transactions (see db.h). */
 #include "db.h"
+#include "db_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -220,17 +221,6 @@ static enum mcp_rc migrate(struct db *db, struct mcp_error *err)
 }
 
 /* Create the file 0600 ourselves so SQLite never creates it with the umask's mode. */
-static enum mcp_rc create_private(const char *path, struct mcp_error *err)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-    if (fd < 0)
-        return mcp_errf(err, MCP_EDB, "Cannot open the database %s: %s. Check the data directory.", path,
-                        strerror(errno));
-    close(fd);
-    return MCP_OK;
-}
-
 enum mcp_rc db_open(struct db **out, const char *data_dir, struct mcp_error *err)
 {
     struct db *db = calloc(1, sizeof *db);
@@ -241,9 +231,9 @@ enum mcp_rc db_open(struct db **out, const char *data_dir, struct mcp_error *err
     if (db == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
     snprintf(db->path, sizeof db->path, "%s/%s", data_dir, DB_FILE);
-    if ((rc = create_private(db->path, err)) != MCP_OK)
+    if ((rc = db_private_check(data_dir, db->path, err)) != MCP_OK)
         goto fail;
-    src = sqlite3_open_v2(db->path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    src = sqlite3_open_v2(db->path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
     if (src != SQLITE_OK) {
         rc = db_fail(db, src, "opening the database", err);
         goto fail;

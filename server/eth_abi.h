@@ -22,10 +22,10 @@
  * arrays otherwise. It is strict: every read is bounds-checked, offsets and lengths must lie
  * inside the data, and value words must be canonical (bool 0/1; address, uintN, bytesN and
  * the tail of bytes/string zero-padded; intN sign-extended); bytes/string tails must be
- * present in full, including the padding, and a string must be valid UTF-8. What Solidity also
- * accepts but this decoder does not: dirty padding of any kind. Not checked (as in Solidity):
- * where offsets point (overlapping or out-of-order tails are read as they are) and data after
- * the last value. A work bound stops tails that overlap on purpose to expand a small input into
+ * present in full, including the padding, and a string must be valid UTF-8. Only the
+ * canonical encoding is accepted: the decoded value must re-encode to exactly the bytes given,
+ * so data after the last value, gaps between tails, tails shared by two offsets and tails out
+ * of order are refused (Solidity reads all of these, and dirty padding too). A work bound stops tails that overlap on purpose to expand a small input into
  * a huge result: at most (len / 32 + 1) * (depth of t + 1) values are produced, which canonical
  * data never reaches. */
 #ifndef SKM_ETH_ABI_H

@@ -319,17 +319,56 @@ static enum mcp_rc decode_value(struct dec *d, json_t **out, const struct eth_ab
     }
 }
 
+/* Only the canonical encoding is accepted: the value read back must encode to exactly the
+ * bytes given. This refuses data after the last value, gaps between a head's offset and the
+ * previous tail, tails shared by two offsets, and tails out of order (Solidity reads all of
+ * these; one call could otherwise mean different things to different readers). */
+static enum mcp_rc check_canonical(const struct eth_abi_type *t, json_t *v, const uint8_t *data, size_t len,
+                                   const char *root, struct mcp_error *err)
+{
+    struct mcp_error e2 = {MCP_OK, ""};
+    uint8_t *enc = NULL;
+    size_t n = 0, at = 0;
+    enum mcp_rc rc = eth_abi_encode(&enc, &n, t, v, root, &e2);
+
+    if (rc == MCP_ENOMEM) {
+        free(enc);
+        return mcp_errf(err, MCP_ENOMEM, "out of memory decoding ABI data");
+    }
+    if (rc == MCP_OK && n == len && memcmp(enc, data, n) == 0) {
+        free(enc);
+        return MCP_OK;
+    }
+    if (rc == MCP_OK && len > n && memcmp(enc, data, n) == 0) {
+        free(enc);
+        return mcp_errf(err, MCP_EINVAL, "%s: %zu bytes of data follow the encoding (which ends at byte %zu); "
+                        "only the canonical ABI encoding is accepted", root, len - n, n);
+    }
+    while (rc == MCP_OK && at < n && at < len && enc[at] == data[at])
+        at++;
+    free(enc);
+    return mcp_errf(err, MCP_EINVAL, "%s: not the canonical ABI encoding (it differs from it at byte %zu): "
+                    "offsets must point right after the previous value, in order, with no gaps, no shared "
+                    "tails and nothing after the last value", root, at);
+}
+
 static enum mcp_rc decode_root(json_t **out, const struct eth_abi_type *t, const uint8_t *data,
                                size_t len, const char *root, struct mcp_error *err)
 {
     struct dec d;
+    enum mcp_rc rc;
 
     d.data = data;
     d.len = len;
     d.budget = (len / 32 + 1) * (t->depth + 1);
     d.err = err;
     eth_abi_path_init(&d.path, root);
-    return decode_value(&d, out, t, 0);
+    rc = decode_value(&d, out, t, 0);
+    if (rc == MCP_OK && (rc = check_canonical(t, *out, data, len, root, err)) != MCP_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 enum mcp_rc eth_abi_decode(json_t **out, const struct eth_abi_type *t, const uint8_t *data,

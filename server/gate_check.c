@@ -9,6 +9,8 @@
 #include "clock.h"
 #include "eth_addr.h"
 #include "eth_hex.h"
+#include "gate_price.h"
+#include "policy_price.h"
 #include "policy_words.h"
 
 /* Everything the per-call checks need, to keep their argument lists short. */
@@ -101,6 +103,18 @@ static void contract_words(char *out, size_t size, const struct policy *p)
 }
 
 /* ---- session and request ---- */
+
+/* The stored policy must be what the owner signed (gate_integrity.h); checked before anything. */
+static int check_integrity(struct gate_decision *d, const struct gate_state *st)
+{
+    if (!st->policy_tampered)
+        return 1;
+    deny(d, GATE_POLICY_TAMPERED, 0, "The session's stored policy is not the one the owner signed (%s): the "
+         "database was changed after approval. Nothing was signed or reserved. Revoke the session, restore the "
+         "database from a backup or ask the user to approve a new session.",
+         st->tamper_why && st->tamper_why[0] ? st->tamper_why : "it cannot be read");
+    return 0;
+}
 
 static int check_session(struct gate_decision *d, const struct policy *p, const struct gate_state *st)
 {
@@ -305,6 +319,120 @@ static int check_swap(const struct ctx *c, const struct gate_effect *e, const ch
     return 1;
 }
 
+/* ---- what a swap buys and at what price (gate_price.h) ---- */
+
+/* An amount of the swap's output token, in words when it is the session's buy token. */
+static void out_words(char *out, size_t size, const struct ctx *c, const struct gate_effect *e,
+                      const struct eth_u256 *v)
+{
+    const struct policy_price *pp = &c->p->price;
+    char n[80], tok[ETH_ADDR_STR_SIZE];
+
+    if (pp->has_buy && memcmp(e->token_out, pp->buy_token, 20) == 0) {
+        policy_words_amount(out, size, v, pp->buy_decimals, pp->buy_symbol, 0);
+        return;
+    }
+    eth_u256_to_dec(n, sizeof n, v);
+    eth_addr_format(tok, e->token_out);
+    snprintf(out, size, "%s base units of %s", n, tok);
+}
+
+static int check_buys(const struct ctx *c, const struct gate_effect *e, const char *at)
+{
+    const struct policy_price *pp = &c->p->price;
+    char tok[ETH_ADDR_STR_SIZE], buy[ETH_ADDR_STR_SIZE];
+
+    if (pp->has_buy && memcmp(e->token_out, pp->buy_token, 20) != 0) {
+        eth_addr_format(tok, e->token_out);
+        eth_addr_format(buy, pp->buy_token);
+        deny(c->d, GATE_TOKEN_OUT_MISMATCH, e->call_index, "%s buys token %s; this session's automation may only buy "
+             "%s (%s).", at, tok, pp->buy_symbol, buy);
+        return 0;
+    }
+    if (e->hop_unknown) {
+        eth_addr_format(tok, e->hop_token);
+        deny(c->d, GATE_PATH_TOKEN_UNKNOWN, e->call_index, "%s trades through token %s, which is not a token we know "
+             "on %s; every token of a swap path must be a registry token. Route the swap through known tokens, or "
+             "name the token in the config file's registry.", at, tok, c->p->chain_name);
+        return 0;
+    }
+    return 1;
+}
+
+static int check_slippage(const struct ctx *c, const struct gate_effect *e, const char *at)
+{
+    uint32_t bps = policy_price_slippage(c->p);
+    struct eth_u256 ten_k, lo, hi;
+    char pct[16], a[POLICY_WORDS_MAX], b[POLICY_WORDS_MAX];
+
+    eth_u256_from_u64(&ten_k, 10000);
+    eth_u256_from_u64(&lo, 10000 - bps);
+    eth_u256_from_u64(&hi, 10000 + bps);
+    policy_price_slippage_words(pct, sizeof pct, bps);
+    if (!e->exact_out && gate_price_cmp_products(&e->min_out, &ten_k, &e->quoted, &lo) < 0) {
+        out_words(a, sizeof a, c, e, &e->min_out);
+        out_words(b, sizeof b, c, e, &e->quoted);
+        deny(c->d, GATE_SLIPPAGE, e->call_index, "%s accepts as little as %s, but Uniswap quotes %s: more than the "
+             "session's %s maximum slippage below the quote. Set amountOutMinimum to at least the quote less %s "
+             "and retry.", at, a, b, pct, pct);
+        return 0;
+    }
+    if (e->exact_out && gate_price_cmp_products(&e->amount, &ten_k, &e->quoted, &hi) > 0) {
+        amount_words(a, sizeof a, c->p, &e->amount);
+        amount_words(b, sizeof b, c->p, &e->quoted);
+        deny(c->d, GATE_SLIPPAGE, e->call_index, "%s may pay up to %s, but Uniswap quotes %s: more than the "
+             "session's %s maximum slippage above the quote. Lower amountInMaximum and retry.", at, a, b, pct);
+        return 0;
+    }
+    return 1;
+}
+
+/* A stop-loss sells only at or below its trigger: price = out per whole spend token. */
+static int check_trigger(const struct ctx *c, const struct gate_effect *e, const char *at)
+{
+    const struct policy_price *pp = &c->p->price;
+    struct eth_u256 unit, price, prod;
+    uint64_t unit64, in64;
+    const struct eth_u256 *out = e->exact_out ? &e->min_out : &e->quoted, *in = e->exact_out ? &e->quoted : &e->amount;
+    uint64_t rem;
+    char now[POLICY_WORDS_MAX], ptxt[96];
+
+    if (!pp->has_trigger)
+        return 1;
+    eth_u256_from_u64(&unit, 1);
+    for (unsigned i = 0; i < c->p->token_decimals; i++)
+        (void)eth_u256_mul_u64(&unit, &unit, 10); /* 10^decimals <= 10^77 fits */
+    if (gate_price_cmp_products(out, &unit, &pp->trigger_base, in) <= 0)
+        return 1;
+    /* the current price, rounded down, for the words (when it fits the 64-bit divisor) */
+    memset(&price, 0, sizeof price);
+    if (eth_u256_to_u64(&unit64, &unit) && eth_u256_to_u64(&in64, in) && in64 != 0 &&
+        eth_u256_mul_u64(&prod, out, unit64) == 0)
+        eth_u256_divmod_u64(&price, &rem, &prod, in64);
+    eth_u256_to_units(ptxt, sizeof ptxt, &price, pp->buy_decimals);
+    snprintf(now, sizeof now, "%s %s", ptxt, pp->buy_symbol);
+    deny(c->d, GATE_TRIGGER_NOT_REACHED, e->call_index, "%s would sell at %s per %s, above the stop-loss trigger of %s "
+         "%s. The stop-loss sells only when the price is at or below its trigger; nothing was signed.", at, now,
+         c->p->token_symbol, pp->trigger, pp->buy_symbol);
+    return 0;
+}
+
+static int check_price(const struct ctx *c, const struct gate_effect *e, const char *at)
+{
+    if (e->kind != GATE_KIND_SWAP)
+        return 1;
+    if (!check_buys(c, e, at))
+        return 0;
+    if (e->quote_state != GATE_QUOTE_OK) {
+        deny(c->d, GATE_NO_QUOTE, e->call_index, "%s sets a minimum output the gate cannot check against a market "
+             "price: %s. Nothing was signed. Configure a price source: start the executor's server with --rpc "
+             "%llu=URL (the chain's Uniswap V3 QuoterV2 is read over it), then retry.", at,
+             e->quote_why[0] ? e->quote_why : "no quote", (unsigned long long)c->p->chain_id);
+        return 0;
+    }
+    return check_slippage(c, e, at) && check_trigger(c, e, at);
+}
+
 static int check_effect(const struct ctx *c, const struct gate_effect *e)
 {
     char at[96], fn[RGY_FN_NAME_MAX];
@@ -312,7 +440,7 @@ static int check_effect(const struct ctx *c, const struct gate_effect *e)
     where(at, sizeof at, c, e);
     fn_label(fn, sizeof fn, e);
     if (!check_structure(c, e, at, fn) || !check_kind(c, e, at, fn) || !check_scope(c, e, at, fn) ||
-        !check_value(c, e, at, fn) || !check_token(c, e, at) || !check_swap(c, e, at))
+        !check_value(c, e, at, fn) || !check_token(c, e, at) || !check_swap(c, e, at) || !check_price(c, e, at))
         return 0;
     if ((e->kind == GATE_KIND_APPROVE || e->kind == GATE_KIND_PERMIT) && e->unlimited) {
         deny(c->d, GATE_UNLIMITED_APPROVAL, e->call_index, "%s approves an unlimited amount. Approvals must be for "
@@ -407,7 +535,7 @@ void gate_check(struct gate_decision *d, const struct policy *p, const struct ga
     d->rule = GATE_ALLOWED;
     if (!total_spend(&d->amount, fx))
         memset(&d->amount, 0xff, sizeof d->amount);
-    if (!check_session(d, p, st) || !check_request(d, p, rq))
+    if (!check_integrity(d, st) || !check_session(d, p, st) || !check_request(d, p, rq))
         return;
     if (fx->n == 0) {
         deny(d, GATE_MALFORMED_CALLDATA, 0, "The execution has no calls.");

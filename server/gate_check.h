@@ -5,6 +5,7 @@
  *
  * Rules, checked in this order; the first that fails names the decision:
  *   Session and request
+ *     POLICY_TAMPERED       the stored policy is not what the owner signed (gate_integrity.h)
  *     SESSION_NOT_ACTIVE    pending, declined, lapsed, revoked, expired, or not valid yet
  *     WRONG_CHAIN           the request names another chain than the session's (or chain 0)
  *     WRONG_ACCOUNT         the request's account or the user operation's sender is not the
@@ -34,6 +35,14 @@
  *                           the session's spend token
  *     RECIPIENT_NOT_WALLET  a swap whose output goes anywhere but the wallet
  *     MIN_OUT_ZERO          a swap without a minimum output (amountOutMinimum / amountOut 0)
+ *     TOKEN_OUT_MISMATCH    a swap of a session planned for an automation that buys another
+ *                           token than the automation's buy token
+ *     PATH_TOKEN_UNKNOWN    a swap through (or into) a token that is not a registry token
+ *     NO_QUOTE              a swap whose price the gate cannot check: no price source (no
+ *                           RPC endpoint, no QuoterV2 for the chain) or the quote failed
+ *     SLIPPAGE              a minimum output below quote × (1 − max slippage) (exact output:
+ *                           a maximum input above quote × (1 + max slippage))
+ *     TRIGGER_NOT_REACHED   a stop-loss sale while the price is above its trigger
  *     UNLIMITED_APPROVAL    an allowed approval or permit of the type's maximum
  *   The execution as a whole
  *     PER_TX_CAP            the execution spends more than maxPerTransaction
@@ -57,6 +66,7 @@
 #include "policy.h"
 
 #define GATE_ALLOWED "ALLOWED"
+#define GATE_POLICY_TAMPERED "POLICY_TAMPERED"
 #define GATE_SESSION_NOT_ACTIVE "SESSION_NOT_ACTIVE"
 #define GATE_WRONG_CHAIN "WRONG_CHAIN"
 #define GATE_WRONG_ACCOUNT "WRONG_ACCOUNT"
@@ -76,6 +86,11 @@
 #define GATE_TOKEN_IN_MISMATCH "TOKEN_IN_MISMATCH"
 #define GATE_RECIPIENT_NOT_WALLET "RECIPIENT_NOT_WALLET"
 #define GATE_MIN_OUT_ZERO "MIN_OUT_ZERO"
+#define GATE_TOKEN_OUT_MISMATCH "TOKEN_OUT_MISMATCH"
+#define GATE_PATH_TOKEN_UNKNOWN "PATH_TOKEN_UNKNOWN"
+#define GATE_NO_QUOTE "NO_QUOTE"
+#define GATE_SLIPPAGE "SLIPPAGE"
+#define GATE_TRIGGER_NOT_REACHED "TRIGGER_NOT_REACHED"
 #define GATE_UNLIMITED_APPROVAL "UNLIMITED_APPROVAL"
 #define GATE_PER_TX_CAP "PER_TX_CAP"
 #define GATE_TOTAL_CAP "TOTAL_CAP"
@@ -111,6 +126,8 @@ struct gate_state {
     struct eth_u256 reserved;/* live reservations (not yet lapsed) */
     uint32_t in_window;      /* executions counted in (now - rate_period, now] */
     int64_t window_oldest;   /* created_at of the oldest of those (0 when none) */
+    int policy_tampered;     /* 1: the stored policy is not what was signed (gate_integrity.h) */
+    const char *tamper_why;  /* ... what differs, in words (borrowed), or NULL */
 };
 
 struct gate_decision {

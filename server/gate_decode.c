@@ -88,9 +88,14 @@ static int fill_swap_single(struct gate_effect *e, json_t *args, const struct fn
     size_t off = (fe->flags & F_R02) ? 4 : 5;
     struct eth_u256 a, b;
 
+    struct eth_u256 fee;
+    uint64_t fee64 = 0;
+
     if (addr_at(e->token, t, 0) || addr_at(e->token_out, t, 1) || addr_at(e->recipient, t, 3) ||
-        u256_at(&a, t, off) || u256_at(&b, t, off + 1))
+        u256_at(&a, t, off) || u256_at(&b, t, off + 1) || u256_at(&fee, t, 2) || !eth_u256_to_u64(&fee64, &fee) ||
+        fee64 > 0xFFFFFFu)
         return fail(e, "the swap parameters could not be read");
+    e->fee = (uint32_t)fee64;
     swap_amounts(e, &a, &b, fe->flags);
     swap_recipient(e, fe->flags);
     return 0;
@@ -111,6 +116,12 @@ static int fill_swap_path(struct gate_effect *e, json_t *args, const struct fn_e
         fail(e, "the swap path is not a list of tokens and fees (20 + 23*k bytes)");
         goto out;
     }
+    if (len > GATE_PATH_MAX) {
+        fail(e, "the swap path has more than 8 tokens");
+        goto out;
+    }
+    memcpy(e->path, path, len);
+    e->path_len = len;
     memcpy((fe->flags & F_OUT) ? e->token_out : e->token, path, 20);
     memcpy((fe->flags & F_OUT) ? e->token : e->token_out, path + len - 20, 20);
     if (addr_at(e->recipient, t, 1) || u256_at(&a, t, off) || u256_at(&b, t, off + 1)) {

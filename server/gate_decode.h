@@ -49,6 +49,8 @@
 #define GATE_MAX_INNER 16    /* inner calls of one router multicall */
 #define GATE_MAX_EFFECTS 64  /* effects in one execution; more makes the last one MALFORMED */
 #define GATE_WHY_MAX 160
+#define GATE_PATH_MAX_TOKENS 8 /* tokens in one V3 path (7 pools); a longer path is MALFORMED */
+#define GATE_PATH_MAX (20 + 23 * (GATE_PATH_MAX_TOKENS - 1))
 
 /* One call the account would make. data is borrowed (or owned by a gate_calls list). */
 struct gate_call {
@@ -105,6 +107,16 @@ struct gate_effect {
     int unmeasured;          /* the amount cannot be read from the call (router balance,
                               * batch permit or transfer, router payments) */
     char why[GATE_WHY_MAX];  /* MALFORMED: what is wrong, in words */
+    uint32_t fee;            /* single swap: the pool fee (uint24) */
+    size_t path_len;         /* path swap: bytes of path, as in the call (exact output: reversed) */
+    uint8_t path[GATE_PATH_MAX];
+    /* Filled after decoding by gate_price_annotate (gate_price.h), read by the checks: */
+    int hop_unknown;         /* 1: a token of the swap (path hop or end) is not a registry token */
+    uint8_t hop_token[20];   /* ... that token */
+    int quote_state;         /* GATE_QUOTE_* (gate_price.h) */
+    struct eth_u256 quoted;  /* exact in: output the quoter gives for amount; exact out: input it
+                              * needs for min_out */
+    char quote_why[GATE_WHY_MAX]; /* GATE_QUOTE_UNAVAILABLE: why, in words */
 };
 
 struct gate_effects {

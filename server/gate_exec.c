@@ -13,6 +13,8 @@
 #include "gate_decode.h"
 #include "gate_figures.h"
 #include "gate_input.h"
+#include "gate_integrity.h"
+#include "gate_price.h"
 #include "gate_ledger.h"
 #include "gate_sign.h"
 #include "log.h"
@@ -29,6 +31,8 @@ struct work {
     struct gate_decision d;
     struct gate_totals totals;
     uint8_t op_hash[32];
+    int tampered;            /* the stored policy is not what was signed */
+    char tamper_why[200];
     char reservation[GATE_RESERVATION_ID_MAX];
     int64_t reserved_until;
 };
@@ -80,6 +84,28 @@ static json_t *decision_details(const struct work *w)
     return d;
 }
 
+/* Load the stored policy and check it is what the owner signed (gate_integrity.h). A policy
+ * that does not even parse is tampered too: the decision is a refusal (audited), not an error. */
+static enum mcp_rc check_integrity(struct work *w, struct mcp_error *err)
+{
+    struct mcp_error e2;
+
+    if (load_policy(&w->p, &w->row, &e2) != MCP_OK) {
+        memset(&w->p, 0, sizeof w->p);
+        w->p.chain_id = w->row.chain_id;
+        w->tampered = 1;
+        snprintf(w->tamper_why, sizeof w->tamper_why, "the stored policy cannot be read");
+        log_warn("session %s: the stored policy cannot be read (%s)", w->row.id, e2.msg);
+        return MCP_OK;
+    }
+    if (gate_policy_intact(&w->tampered, w->tamper_why, sizeof w->tamper_why, &w->row, &w->p, err) != MCP_OK)
+        return err->rc;
+    w->tampered = !w->tampered;
+    if (w->tampered)
+        log_warn("session %s: POLICY_TAMPERED: %s", w->row.id, w->tamper_why);
+    return MCP_OK;
+}
+
 /* The user operation claims, now that the session's chain is known. */
 static void check_hash(struct work *w)
 {
@@ -100,13 +126,13 @@ static enum mcp_rc decide(struct work *w, const struct gate_env *env, struct mcp
     if ((rc = db_session_get(env->db, &w->row, w->in.session_id, err)) != MCP_OK)
         return rc;
     w->have_row = 1;
-    if ((rc = load_policy(&w->p, &w->row, err)) != MCP_OK)
+    if ((rc = check_integrity(w, err)) != MCP_OK)
         return rc;
     check_hash(w);
     if ((rc = gate_ledger_totals(&w->totals, env->db, w->row.id, env->now, w->p.rate_period, err)) != MCP_OK)
         return rc;
     st = (struct gate_state){db_session_status(&w->row, env->now), env->now, w->totals.spent, w->totals.reserved,
-                             w->totals.in_window, w->totals.window_oldest};
+                             w->totals.in_window, w->totals.window_oldest, w->tampered, w->tamper_why};
     gate_check(&w->d, &w->p, &w->fx, &w->in.rq, &st);
     if (w->d.allowed) {
         if ((rc = gate_ledger_reserve(w->reservation, env->db, w->row.id, &w->d.amount, env->now, env->lapse, err)) !=
@@ -198,6 +224,25 @@ static json_t *render(const struct work *w)
     return o;
 }
 
+/* Before the write lock (quotes are network reads): what the swaps buy and their quotes, for
+ * the session's stored policy (gate_price.h). The decision re-reads the row under the lock and
+ * refuses a row that is not what was signed, so the policy read here is the one decided on. */
+static void price_facts(struct work *w, const struct gate_env *env)
+{
+    struct session_row row;
+    struct policy p;
+    struct mcp_error e2;
+    int swaps = 0;
+
+    for (size_t i = 0; i < w->fx.n; i++)
+        swaps |= w->fx.e[i].kind == GATE_KIND_SWAP;
+    if (!swaps || db_session_get(env->db, &row, w->in.session_id, &e2) != MCP_OK)
+        return;
+    if (load_policy(&p, &row, &e2) == MCP_OK)
+        gate_price_annotate(&w->fx, &p, env->cfg, env->quoter);
+    db_session_row_free(&row);
+}
+
 enum mcp_rc gate_authorize(json_t **out, const struct gate_env *env, json_t *args, struct mcp_error *err)
 {
     struct work *w = calloc(1, sizeof *w);
@@ -211,6 +256,7 @@ enum mcp_rc gate_authorize(json_t **out, const struct gate_env *env, json_t *arg
         goto done;
     if (w->in.n_calls > 0 && (rc = gate_decode(&w->fx, w->in.calls, w->in.n_calls, err)) != MCP_OK)
         goto done;
+    price_facts(w, env);
     if ((rc = run_decision(w, env, err)) != MCP_OK)
         goto done;
     if ((o = render(w)) == NULL) {

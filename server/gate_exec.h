@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "gate_price.h"
 #include "keys_master.h"
 #include "mcp_err.h"
 
@@ -31,6 +32,9 @@ struct gate_env {
     struct keys_master *km;  /* may be NULL when no request will need a signature */
     int64_t now;
     int64_t lapse;           /* seconds an unreported reservation counts (GATE_LAPSE_SECONDS) */
+    const struct skm_config *cfg;        /* the registry (NULL: built in) */
+    const struct gate_quoter *quoter;    /* the price source (gate_price.h); NULL: none, so
+                                          * every swap is refused NO_QUOTE */
 };
 
 /* Decide on an execution (args borrowed: authorize_execution's arguments).

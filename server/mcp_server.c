@@ -156,12 +156,11 @@ static json_t *m_tools_list(struct mcp_server *s, struct req *r, struct fail *f)
     struct mcp_error err;
     json_t *tools;
 
-    (void)s;
     if (json_object_get(r->params, "cursor") != NULL)
         return fail_with(f, RPC_INVALID_PARAMS, "Invalid cursor: the tool list has a single page");
     if (reg_load(&err) != MCP_OK)
         return fail_with(f, RPC_INTERNAL_ERROR, "Internal error: %s", err.msg);
-    tools = reg_tools_list(reg_gen_for(r->version));
+    tools = reg_tools_list_for(reg_gen_for(r->version), s->cfg != NULL && s->cfg->executor);
     return json_pack("{s:O}", "tools", tools);
 }
 
@@ -235,6 +234,10 @@ static json_t *m_tools_call(struct mcp_server *s, struct req *r, struct fail *f)
     if (reg_load(&err) != MCP_OK)
         return fail_with(f, RPC_INTERNAL_ERROR, "Internal error: %s", err.msg);
     t = reg_find(json_string_value(name));
+    if (t != NULL && !reg_served(t, s->cfg != NULL && s->cfg->executor))
+        return fail_with(f, RPC_INVALID_PARAMS, "Unknown tool: %.100s. It is an executor tool, served only by a "
+                         "server started with --executor (or run it with `sessionkey-mcp exec`); a chat client "
+                         "cannot obtain signatures.", json_string_value(name));
     if (t == NULL)
         return fail_with(f, RPC_INVALID_PARAMS, "Unknown tool: %.100s", json_string_value(name));
     if (strcmp(t->name, "confirm_session") == 0)

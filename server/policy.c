@@ -1,6 +1,7 @@
 /* policy.c: building a policy from request_session_approval's arguments, with every check the
  * schema cannot make (see policy.h). The canonical JSON form is in policy_json.c. */
 #include "policy.h"
+#include "policy_price.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -408,6 +409,8 @@ enum mcp_rc policy_from_request(struct policy *out, const struct skm_config *cfg
         rc = parse_rate(out, &rq, err);
     if (rc == MCP_OK)
         rc = parse_label(out, &rq, err);
+    if (rc == MCP_OK)
+        rc = policy_price_from_request(out, rq.rgy, args, err);
     if (rc != MCP_OK)
         memset(out, 0, sizeof *out);
     return rc;

@@ -39,6 +39,19 @@ struct policy_function {
     int overloaded;                     /* the contract has another function of this name */
 };
 
+/* What swaps may buy and at what price (policy_price.h). */
+struct policy_price {
+    int present;                        /* 1: the policy has a "price" block */
+    uint32_t max_slippage_bps;          /* 1..POLICY_SLIPPAGE_MAX_BPS */
+    int has_buy;                        /* 1: swaps may buy only buy_token */
+    uint8_t buy_token[20];
+    char buy_symbol[POLICY_SYMBOL_MAX];
+    unsigned buy_decimals;
+    int has_trigger;                    /* 1: a stop-loss trigger */
+    char trigger[80];                   /* as given: "2000" (buy token per spend token) */
+    struct eth_u256 trigger_base;       /* trigger in buy-token base units per whole spend token */
+};
+
 struct policy {
     int version;                        /* POLICY_VERSION */
     uint64_t chain_id;
@@ -67,6 +80,7 @@ struct policy {
     int64_t valid_until;                /* Unix seconds; valid while now < valid_until */
     char label[POLICY_LABEL_MAX];       /* the request's label, or "" */
     char feature[POLICY_LABEL_MAX];     /* "twap", "stop_loss", else the label, or "" */
+    struct policy_price price;          /* policy_price.h */
 };
 
 /* Build a policy from request_session_approval's arguments (borrowed; already valid against

@@ -7,6 +7,7 @@
 #include "eth_hex.h"
 #include "eth_keccak.h"
 #include "policy.h"
+#include "policy_price.h"
 
 /* Every key of the canonical form, so that the parser can refuse anything else. */
 static const char *const policy_keys[] = {
@@ -41,9 +42,23 @@ static json_t *functions_to_json(const struct policy *p)
     return arr;
 }
 
+/* The price block (policy_price.h), added when the policy has one. */
+static json_t *with_price(json_t *j, const struct policy *p)
+{
+    json_t *price;
+
+    if (j == NULL || !p->price.present)
+        return j;
+    if ((price = policy_price_to_json(p)) == NULL || json_object_set_new(j, "price", price) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
 json_t *policy_to_json(const struct policy *p)
 {
-    return json_pack(
+    return with_price(json_pack(
         "{s:i, s:I, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s, s:o, s:o,"
         " s:s, s:i, s:b, s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:s}",
         "version", p->version, "chainId", (json_int_t)p->chain_id, "chainName", p->chain_name,
@@ -56,7 +71,7 @@ json_t *policy_to_json(const struct policy *p)
         "tokenDefaulted", p->token_defaulted, "maxPerTransaction", eth_u256_json_dec(&p->max_per_tx),
         "maxTotal", eth_u256_json_dec(&p->max_total), "rateLimitCount", (json_int_t)p->rate_count,
         "rateLimitPeriod", (json_int_t)p->rate_period, "validAfter", (json_int_t)p->valid_after,
-        "validUntil", (json_int_t)p->valid_until, "label", p->label, "feature", p->feature);
+        "validUntil", (json_int_t)p->valid_until, "label", p->label, "feature", p->feature), p);
 }
 
 char *policy_canonical(const struct policy *p)
@@ -323,12 +338,28 @@ static enum mcp_rc limits_from_json(struct policy *p, json_t *j, struct mcp_erro
     return MCP_OK;
 }
 
+/* The fixed keys, plus the optional "price" block (policy_price.h). */
+static enum mcp_rc only_keys_but_price(json_t *j, struct mcp_error *err)
+{
+    json_t *rest;
+    enum mcp_rc rc;
+
+    if (!json_is_object(j) || json_object_get(j, "price") == NULL)
+        return only_keys(j, policy_keys, "policy", err);
+    if ((rest = json_copy(j)) == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    json_object_del(rest, "price");
+    rc = only_keys(rest, policy_keys, "policy", err);
+    json_decref(rest);
+    return rc;
+}
+
 enum mcp_rc policy_from_json(struct policy *out, json_t *j, struct mcp_error *err)
 {
     enum mcp_rc rc;
 
     memset(out, 0, sizeof *out);
-    rc = only_keys(j, policy_keys, "policy", err);
+    rc = only_keys_but_price(j, err);
     if (rc == MCP_OK)
         rc = parties_from_json(out, j, err);
     if (rc == MCP_OK)
@@ -341,6 +372,8 @@ enum mcp_rc policy_from_json(struct policy *out, json_t *j, struct mcp_error *er
         (get_text(out->label, sizeof out->label, j, "label", "policy", err) ||
          get_text(out->feature, sizeof out->feature, j, "feature", "policy", err)))
         rc = MCP_EINVAL;
+    if (rc == MCP_OK)
+        rc = policy_price_from_json(out, json_object_get(j, "price"), err);
     if (rc != MCP_OK)
         memset(out, 0, sizeof *out);
     return rc;

@@ -9,6 +9,7 @@
 
 #include "eth_addr.h"
 #include "eth_hex.h"
+#include "policy_price.h"
 #include "policy_words.h"
 
 #define MARK_CAN "\xe2\x9c\x93 "                /* "✓ " */
@@ -143,6 +144,29 @@ static void scope_words(struct sbuf *b, const struct policy *p)
 
 /* ---- the three groups of lines ---- */
 
+/* What swaps may buy and at what price (policy_price.h): after the limits, in plain words. */
+static void price_lines(struct render *r, const struct policy *p)
+{
+    const struct policy_price *pp = &p->price;
+    char pct[16], line[POLICY_WORDS_MAX + 160];
+
+    if (!pp->present)
+        return;
+    if (pp->has_buy) {
+        snprintf(line, sizeof line, "Buys only: %s (through tokens we know)", pp->buy_symbol);
+        add_line(r, r->can, MARK_CAN, line);
+    }
+    policy_price_slippage_words(pct, sizeof pct, pp->max_slippage_bps);
+    snprintf(line, sizeof line, "Max slippage: %s below the Uniswap quote; a trade asking a worse price is refused "
+             "before signing", pct);
+    add_line(r, r->can, MARK_CAN, line);
+    if (pp->has_trigger) {
+        snprintf(line, sizeof line, "Sells only when 1 %s is worth %s %s or less (stop-loss trigger)", p->token_symbol,
+                 pp->trigger, pp->buy_symbol);
+        add_line(r, r->can, MARK_CAN, line);
+    }
+}
+
 static void can_lines(struct render *r, const struct policy *p)
 {
     struct sbuf scope = {NULL, 0, 0, 0};
@@ -172,6 +196,7 @@ static void can_lines(struct render *r, const struct policy *p)
         snprintf(line, sizeof line, "Rate limit: %s", a);
         add_line(r, r->can, MARK_CAN, line);
     }
+    price_lines(r, p);
     add_line(r, r->can, MARK_CAN, "You can revoke anytime");
 }
 

@@ -16,6 +16,7 @@ struct reg_entry {
 
 static struct reg_entry *g_entries;
 static json_t *g_lists[REG_GEN_COUNT];
+static json_t *g_chat_lists[REG_GEN_COUNT]; /* without the executor tools */
 static int g_loaded;
 
 enum reg_gen reg_gen_for(const char *v)
@@ -122,10 +123,14 @@ static enum mcp_rc build_lists(struct mcp_error *err)
 {
     for (int g = 0; g < REG_GEN_COUNT; g++) {
         g_lists[g] = json_array();
-        if (g_lists[g] == NULL)
+        g_chat_lists[g] = json_array();
+        if (g_lists[g] == NULL || g_chat_lists[g] == NULL)
             return mcp_errf(err, MCP_ENOMEM, "out of memory");
         for (size_t i = 0; i < tool_count; i++) {
-            if (json_array_append_new(g_lists[g], tool_json(&tool_table[i], &g_entries[i], (enum reg_gen)g)) != 0)
+            json_t *t = tool_json(&tool_table[i], &g_entries[i], (enum reg_gen)g);
+            if (t == NULL || json_array_append_new(g_lists[g], t) != 0)
+                return mcp_errf(err, MCP_ENOMEM, "out of memory");
+            if (!(tool_table[i].flags & TOOL_EXECUTOR) && json_array_append(g_chat_lists[g], t) != 0)
                 return mcp_errf(err, MCP_ENOMEM, "out of memory");
         }
     }
@@ -163,6 +168,18 @@ fail:
 json_t *reg_tools_list(enum reg_gen gen)
 {
     return (g_entries != NULL && gen < REG_GEN_COUNT) ? g_lists[gen] : NULL;
+}
+
+json_t *reg_tools_list_for(enum reg_gen gen, int executor)
+{
+    if (executor)
+        return reg_tools_list(gen);
+    return (g_entries != NULL && gen < REG_GEN_COUNT) ? g_chat_lists[gen] : NULL;
+}
+
+int reg_served(const struct tool_def *t, int executor)
+{
+    return t != NULL && (executor || !(t->flags & TOOL_EXECUTOR));
 }
 
 const struct tool_def *reg_find(const char *name)
@@ -232,7 +249,7 @@ json_t *reg_call(const struct tool_def *tool, struct tool_ctx *ctx, json_t *args
 
     if (args == NULL)
         args = empty = json_object();
-    if (schema_validate(e->input, args, &err) != MCP_OK) {
+    if (schema_validate_input(e->input, args, &err) != MCP_OK) {
         char msg[MCP_ERR_MSG_MAX + 96];
         snprintf(msg, sizeof msg, "Invalid arguments for %s: %s", tool->name, err.msg);
         json_decref(empty);
@@ -282,6 +299,8 @@ void reg_unload(void)
     for (int g = 0; g < REG_GEN_COUNT; g++) {
         json_decref(g_lists[g]);
         g_lists[g] = NULL;
+        json_decref(g_chat_lists[g]);
+        g_chat_lists[g] = NULL;
     }
     if (g_entries != NULL) {
         for (size_t i = 0; i < tool_count; i++) {

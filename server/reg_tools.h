@@ -28,6 +28,13 @@ enum mcp_rc reg_load(struct mcp_error *err) SKM_WARN_UNUSED;
  * (valid until reg_unload), or NULL if reg_load failed. */
 json_t *reg_tools_list(enum reg_gen gen);
 
+/* The "tools" array a server shows: with executor 0 (a chat server) without the executor tools
+ * (TOOL_EXECUTOR), with executor 1 (--executor) all of them. BORROWED, as reg_tools_list. */
+json_t *reg_tools_list_for(enum reg_gen gen, int executor);
+
+/* 1 when a server started with (executor 1) or without (0) --executor serves tool t. */
+int reg_served(const struct tool_def *t, int executor);
+
 /* Find a tool by name. Returns: the row or NULL. */
 const struct tool_def *reg_find(const char *name);
 

@@ -284,10 +284,27 @@ static enum mcp_rc build_tokens(struct rgy *r, json_t *tokens, const struct load
     return MCP_OK;
 }
 
+/* chains.<id>.quoterV2: the chain's Uniswap V3 QuoterV2 (the gate's price source), optional. */
+static enum mcp_rc build_quoter(struct rgy_chain *c, json_t *e, const char *path, const struct load_ctx *lc)
+{
+    json_t *q = json_object_get(e, "quoterV2");
+    char what[128];
+
+    if (q == NULL || json_is_null(q))
+        return MCP_OK;
+    snprintf(what, sizeof what, "%s: %s.quoterV2", lc->source, path);
+    if (eth_addr_parse(c->quoter, json_string_value(q), what, lc->err) != MCP_OK) {
+        lc->err->rc = lc->bad;
+        return lc->bad;
+    }
+    c->has_quoter = 1;
+    return MCP_OK;
+}
+
 static enum mcp_rc build_chain(const struct rgy *r, struct rgy_chain *c, uint64_t id, json_t *e,
                                const struct load_ctx *lc)
 {
-    static const char *const keys[] = {"name", "usdc", NULL};
+    static const char *const keys[] = {"name", "usdc", "quoterV2", NULL};
     json_t *usdc = json_object_get(e, "usdc");
     char path[64], what[128];
 
@@ -295,7 +312,7 @@ static enum mcp_rc build_chain(const struct rgy *r, struct rgy_chain *c, uint64_
     memset(c, 0, sizeof *c);
     c->id = id;
     if (only_keys(e, keys, path, lc) != MCP_OK ||
-        get_text(c->name, sizeof c->name, e, "name", 1, path, lc) != MCP_OK)
+        get_text(c->name, sizeof c->name, e, "name", 1, path, lc) != MCP_OK || build_quoter(c, e, path, lc) != MCP_OK)
         return lc->bad;
     if (usdc == NULL || json_is_null(usdc))
         return MCP_OK;

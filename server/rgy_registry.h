@@ -48,6 +48,8 @@ struct rgy_chain {
     char name[RGY_NAME_MAX];
     int has_usdc;      /* 1 when the chain has a default token */
     uint8_t usdc[20];  /* the chain's USDC (a registered token) */
+    int has_quoter;    /* 1 when the chain names a Uniswap V3 QuoterV2 */
+    uint8_t quoter[20]; /* chains.<id>.quoterV2: the gate's price source (gate_quote.h) */
 };
 
 struct rgy_token {

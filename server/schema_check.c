@@ -2,6 +2,7 @@
 #include "schema_check.h"
 
 #include "utf8.h"
+#include "utf8_display.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@ struct vstate {
     char msg[MCP_ERR_MSG_MAX];
     size_t used;
     int n_problems;
+    int display_safe; /* input: every string must be display-safe (utf8_display.h) */
 };
 
 /* Words for the patterns our schemas use; others fall back to the schema's description. */
@@ -203,6 +205,21 @@ static void check_array(struct vstate *v, json_t *s, json_t *x, const char *path
     }
 }
 
+/* Free text reaches the summary, the typed data and lists: no Cc, Cf, Zl or Zp character. */
+static void check_display_safe(struct vstate *v, json_t *x, const char *path)
+{
+    uint32_t bad = 0;
+    size_t at = 0;
+    char what[64];
+
+    if (utf8_display_safe(json_string_value(x), json_string_length(x), &bad, &at))
+        return;
+    utf8_cp_describe(what, sizeof what, bad);
+    problem(v, path, "contains %s at character %zu; control, format and separator characters (line breaks, "
+            "bidirectional overrides, zero-width characters) are not accepted in text that is shown to the user. "
+            "Send plain visible text", what, at);
+}
+
 static void check_string(struct vstate *v, json_t *s, json_t *x, const char *path)
 {
     json_t *mn = json_object_get(s, "minLength"), *mx = json_object_get(s, "maxLength");
@@ -213,6 +230,8 @@ static void check_string(struct vstate *v, json_t *s, json_t *x, const char *pat
 
     for (const unsigned char *p = (const unsigned char *)str; *p; p++)
         n += (*p & 0xC0) != 0x80; /* code points, as JSON Schema counts */
+    if (v->display_safe)
+        check_display_safe(v, x, path);
     if (json_is_integer(mn) && (json_int_t)n < json_integer_value(mn))
         problem(v, path, n == 0 ? "must not be empty" : "must be at least %lld characters, got %zu",
                 (long long)json_integer_value(mn), n);
@@ -336,9 +355,9 @@ static void validate(struct vstate *v, json_t *s, json_t *x, const char *path, i
         check_number(v, s, x, path);
 }
 
-enum mcp_rc schema_validate(json_t *schema, json_t *instance, struct mcp_error *err)
+static enum mcp_rc run_validate(json_t *schema, json_t *instance, int display_safe, struct mcp_error *err)
 {
-    struct vstate v = {.used = 0};
+    struct vstate v = {.used = 0, .display_safe = display_safe};
 
     v.msg[0] = '\0';
     validate(&v, schema, instance, "", 0);
@@ -349,6 +368,16 @@ enum mcp_rc schema_validate(json_t *schema, json_t *instance, struct mcp_error *
         return mcp_errf(err, MCP_EINVAL, "%s; and %d more problem%s", v.msg, v.n_problems - MAX_PROBLEMS,
                         v.n_problems - MAX_PROBLEMS == 1 ? "" : "s");
     return mcp_errf(err, MCP_EINVAL, "%s", v.msg);
+}
+
+enum mcp_rc schema_validate(json_t *schema, json_t *instance, struct mcp_error *err)
+{
+    return run_validate(schema, instance, 0, err);
+}
+
+enum mcp_rc schema_validate_input(json_t *schema, json_t *instance, struct mcp_error *err)
+{
+    return run_validate(schema, instance, 1, err);
 }
 
 /* ---- portability check of our own schemas ---- */

@@ -21,6 +21,11 @@
  * Returns: MCP_OK or MCP_EINVAL. */
 enum mcp_rc schema_validate(json_t *schema, json_t *instance, struct mcp_error *err) SKM_WARN_UNUSED;
 
+/* As schema_validate, for what a client sends: also every string value must be display-safe
+ * (utf8_display.h: no control, format or separator character), naming the field, the
+ * character and its position. */
+enum mcp_rc schema_validate_input(json_t *schema, json_t *instance, struct mcp_error *err) SKM_WARN_UNUSED;
+
 /* Check that schema uses only the keywords above, that every object has "type", every array
  * has "items", and that patterns compile. `where` names the schema in the message.
  * Returns: MCP_OK or MCP_EINVAL. */

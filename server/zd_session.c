@@ -261,6 +261,18 @@ static void chain_rate_words(char *out, size_t size, const struct policy *p)
     snprintf(out, size, "at most %s counted in fixed windows", per);
 }
 
+/* The price limits (policy_price.h) are the gate's alone: the CallPolicy cannot see prices. */
+static void price_items(char *server, size_t size, const struct policy *p)
+{
+    if (!p->price.present)
+        return;
+    if (p->price.has_buy)
+        list_add(server, size, "the token bought");
+    list_add(server, size, "the maximum slippage");
+    if (p->price.has_trigger)
+        list_add(server, size, "the stop-loss trigger");
+}
+
 void zd_session_enforcement_note(char *out, size_t size, const struct policy *p, const struct zd_session_opts *o)
 {
     struct zd_map_opts mo = {o->call, NULL, NULL};
@@ -289,6 +301,7 @@ void zd_session_enforcement_note(char *out, size_t size, const struct policy *p,
             list_add(server, sizeof server, items[i].words);
         }
     }
+    price_items(server, sizeof server, p);
     snprintf(out, size, "Enforced on chain by the Kernel account: %s; enforced only by this server: %s",
              chain[0] ? chain : "nothing", server[0] ? server : "nothing");
 }

@@ -52,12 +52,12 @@ const struct tool_def tool_table[] = {
      "operation holding it) against a session's approved limits. Allowed executions are reserved against the "
      "caps and, when userOp is given, signed with the session key; denials name the rule and say why in plain "
      "words. Report every allowed execution's outcome with report_execution.",
-     0, tool_authorize_execution},
+     TOOL_EXECUTOR, tool_authorize_execution},
     {"report_execution", "Report an execution's outcome",
      "For the automation executor: after an allowed execution, report its transaction hash (the reserved "
      "amount becomes spent) or that it failed (the amount is given back). Returns the session's spent and "
      "remaining figures.",
-     TOOL_IDEMPOTENT, tool_report_execution},
+     TOOL_IDEMPOTENT | TOOL_EXECUTOR, tool_report_execution},
 };
 
 const size_t tool_count = sizeof tool_table / sizeof tool_table[0];

@@ -39,6 +39,9 @@ typedef enum mcp_rc (*tool_fn)(struct tool_ctx *ctx, json_t *args, struct tool_r
 #define TOOL_DESTRUCTIVE 0x02u /* destructiveHint: may destroy something (revocation) */
 #define TOOL_IDEMPOTENT 0x04u  /* idempotentHint: repeating the call changes nothing more */
 #define TOOL_OPEN_WORLD 0x08u  /* openWorldHint: talks to the outside (a chain RPC) */
+/* Not a hint: an executor tool (it obtains signatures or holds budget). Listed and served only
+ * by a server started with --executor, never to a chat model; `sessionkey-mcp exec` runs it. */
+#define TOOL_EXECUTOR 0x10u
 
 /* One row per tool. Columns:
  *   name         the MCP tool name: ^[a-zA-Z0-9_-]{1,64}$, also the schema file stem

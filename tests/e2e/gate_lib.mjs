@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 
+import { startQuoteNode } from './quote_node.mjs';
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { concatHex, encodeAbiParameters, encodeFunctionData, numberToHex, pad, parseAbi } from 'viem';
@@ -90,13 +92,26 @@ export function viemUserOp(op) {
     };
 }
 
+/* The default price source of the gate tests: a loopback node for Base whose QuoterV2 quotes
+ * 1 base unit for any exact-input swap (so every minimum output above 0 is within slippage)
+ * and the maximum input itself for exact-output swaps. One per process, started on first use;
+ * tests of the price rules start their own (quote_node.mjs). */
+let defaultNode = null;
+export async function defaultQuoteEnv() {
+    if (defaultNode === null)
+        defaultNode = await startQuoteNode({ chainId: CHAIN_ID, quote: (q) => (q.kind.includes('Input') ? 1n : q.amount) });
+    return { SKM_RPC_8453: defaultNode.url };
+}
+
 /* The SDK client on the real binary, with a data dir; closed when the test ends. Chain RPC is
- * not configured for Base, so request_session_approval skips the balance check. */
-export async function connect(t, home, env = {}) {
+ * not configured for Base, so request_session_approval skips the balance check. The server is
+ * the executor's (--executor: it serves authorize_execution and report_execution) unless
+ * executor is false; extra command-line arguments go in args. */
+export async function connect(t, home, env = {}, { executor = true, args = [] } = {}) {
     const transport = new StdioClientTransport({
         command: env.SKM_BIN_OVERRIDE ?? BIN,
-        args: [],
-        env: { ...getDefaultEnvironment(), SESSIONKEY_MCP_HOME: home, ...env },
+        args: [...(executor ? ['--executor'] : []), ...args],
+        env: { ...getDefaultEnvironment(), ...(await defaultQuoteEnv()), SESSIONKEY_MCP_HOME: home, ...env },
         stderr: 'pipe',
     });
     let stderr = '';
@@ -144,10 +159,11 @@ export async function approveSession(client, { permissions = {}, label = 'USDC T
 
 /* `sessionkey-mcp exec [report]` with requests (objects, one per line). Resolves to
  * {code, signal, results: parsed stdout lines, stderr}. */
-export function runExec(home, requests, { report = false, bin = BIN, env = {}, onSpawn } = {}) {
+export async function runExec(home, requests, { report = false, bin = BIN, env = {}, onSpawn } = {}) {
+    const quoteEnv = await defaultQuoteEnv();
     return new Promise((resolve, reject) => {
         const args = ['exec', ...(report ? ['report'] : []), '--data-dir', home];
-        const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn(bin, args, { env: { ...process.env, ...quoteEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (c) => (out += c));

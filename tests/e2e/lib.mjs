@@ -33,18 +33,24 @@ export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
  * allToolNames() and these four must always be among them. */
 export const TOOL_NAMES = ['request_session_approval', 'confirm_session', 'list_automations', 'revoke_session'];
 
-/* Every tool the source tree defines, sorted: one per schemas/<name>.input.json. */
-export function allToolNames() {
+/* The executor's tools: listed and served only by a server started with --executor. */
+export const EXECUTOR_TOOLS = ['authorize_execution', 'report_execution'];
+
+/* Every tool the source tree defines, sorted: one per schemas/<name>.input.json; without the
+ * executor tools unless executor is true (a chat server does not list them). */
+export function allToolNames({ executor = false } = {}) {
     return readdirSync(path.join(REPO, 'schemas'))
         .filter((f) => f.endsWith('.input.json'))
         .map((f) => f.slice(0, -'.input.json'.length))
+        .filter((n) => executor || !EXECUTOR_TOOLS.includes(n))
         .sort();
 }
 
-/* Asserts-free check used by the tests: the listed names are exactly the tree's tools and
- * include the four core ones. Returns a problem description or null. */
-export function toolListProblem(names) {
-    const want = allToolNames();
+/* Asserts-free check used by the tests: the listed names are exactly the tree's tools (the
+ * chat tools, or all with executor) and include the four core ones. Returns a problem
+ * description or null. */
+export function toolListProblem(names, { executor = false } = {}) {
+    const want = allToolNames({ executor });
     const got = [...names].sort();
     if (JSON.stringify(got) !== JSON.stringify(want)) return `tools ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
     for (const n of TOOL_NAMES) if (!names.includes(n)) return `core tool ${n} missing`;

@@ -247,6 +247,28 @@ test(`abi-encode --batch on corrupted data: accepted only when viem agrees (seed
   assert.ok(accepted > 0 && accepted < out.length, `accepted ${accepted} of ${out.length}`);
 });
 
+// Non-canonical layouts viem (like Solidity) reads: trailing bytes, a gap before a tail, one
+// tail shared by two offsets. We refuse each; viem decodes each to values, so the refusal is
+// ours alone, and the canonical encoding of the same values still decodes (above).
+test('abi-encode --batch refuses non-canonical layouts that viem accepts', () => {
+  const params = [{ type: 'bytes' }, { type: 'bytes' }];
+  const canonical = encodeAbiParameters(params, ['0xaa', '0xbb']);
+  const w = (n) => n.toString(16).padStart(64, '0');
+  const tailA = w(1) + 'aa'.padEnd(64, '0'), tailB = w(1) + 'bb'.padEnd(64, '0');
+  const bad = {
+    trailing: canonical + w(0),
+    gap: '0x' + w(0x60) + w(0xa0) + w(0) + tailA + tailB,
+    shared: '0x' + w(0x40) + w(0x40) + tailA,
+  };
+  const lines = [{ types: 'bytes,bytes', data: canonical }, ...Object.values(bad).map((data) => ({ types: 'bytes,bytes', data }))];
+  const { out } = runBatch(['abi-encode', '--batch'], lines);
+  assert.deepEqual(out[0], { values: ['0xaa', '0xbb'] });
+  Object.keys(bad).forEach((k, i) => {
+    assert.ok(decodeAbiParameters(params, bad[k]).length === 2, `viem reads the ${k} layout`);
+    assert.match(out[i + 1].error ?? '', /canonical ABI encoding|follow the encoding/, `${k}: ${JSON.stringify(out[i + 1])}`);
+  });
+});
+
 test('abi-encode: command line, exit codes and messages', () => {
   const transfer = run(['abi-encode', 'transfer(address,uint256)', '["0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826","1000"]']);
   assert.equal(transfer.status, 0);

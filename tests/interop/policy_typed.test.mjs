@@ -31,7 +31,7 @@ test('policyHash is keccak256 of the canonical policy', () => {
   assert.equal(typed.message.policyHash, keccak256(stringToBytes(canonical)));
   const p = JSON.parse(canonical);
   // the canonical form's keys are sorted and it is compact
-  assert.equal(JSON.stringify(p, Object.keys(p).sort().concat(Object.keys(p.functions[0]).sort())), canonical);
+  assert.equal(JSON.stringify(p, Object.keys(p).sort().concat(Object.keys(p.functions[0]).sort(), Object.keys(p.price).sort())), canonical);
   assert.equal(typed.message.selectors[0], p.functions[0].selector);
   assert.equal(toFunctionSelector(p.functions[0].signature), p.functions[0].selector);
 });

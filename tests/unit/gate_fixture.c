@@ -10,6 +10,7 @@
 #include "eth_addr.h"
 #include "eth_hex.h"
 #include "keys_store.h"
+#include "policy_typed.h"
 #include "test.h"
 
 static const char seed_args[] =
@@ -107,6 +108,54 @@ struct gate_call gfx_gate_call(const char *target, const uint8_t *data, size_t l
     return c;
 }
 
+static uint64_t g_out_per, g_in_per; /* 0: the market agrees with the swap */
+static int g_quote_off;
+
+static enum mcp_rc fake_quote(void *ud, struct eth_u256 *quoted, const struct gate_effect *e, uint64_t chain_id,
+                              struct mcp_error *err)
+{
+    (void)ud;
+    (void)chain_id;
+    if (g_quote_off)
+        return mcp_errf(err, MCP_ENOTFOUND, "no RPC endpoint is configured (test)");
+    if (e->exact_out) {
+        *quoted = e->amount;
+        return MCP_OK;
+    }
+    if (g_in_per == 0) {
+        *quoted = e->min_out;
+        return MCP_OK;
+    }
+    {
+        struct eth_u256 prod;
+        uint64_t rem;
+        if (eth_u256_mul_u64(&prod, &e->amount, g_out_per) != 0)
+            return mcp_errf(err, MCP_ERPC, "quote overflow (test)");
+        eth_u256_divmod_u64(quoted, &rem, &prod, g_in_per);
+    }
+    return MCP_OK;
+}
+
+const struct gate_quoter gfx_quoter = {fake_quote, NULL};
+
+void gfx_quote_set(uint64_t out_per, uint64_t in_per)
+{
+    g_out_per = out_per;
+    g_in_per = in_per;
+    g_quote_off = 0;
+}
+
+void gfx_quote_off(void)
+{
+    g_quote_off = 1;
+}
+
+void gfx_quote_reset(void)
+{
+    g_out_per = g_in_per = 0;
+    g_quote_off = 0;
+}
+
 const struct gate_decision *gfx_check_with(const struct policy *p, const struct gate_call *calls, size_t n,
                                            const struct gate_request *rq, const struct gate_state *st)
 {
@@ -120,6 +169,7 @@ const struct gate_decision *gfx_check_with(const struct policy *p, const struct 
         d.rule = "DECODE_FAILED";
         return &d;
     }
+    gate_price_annotate(&fx, p, NULL, &gfx_quoter);
     gate_check(&d, p, &fx, rq, st);
     return &d;
 }
@@ -139,15 +189,16 @@ const struct gate_decision *gfx_check(const struct policy *p, const struct gate_
 static int insert(struct gfx_session *s, const char *status)
 {
     struct session_row r;
-    struct mcp_error err;
-    char *policy = policy_canonical(&s->p);
+    struct mcp_error err = {MCP_OK, ""};
+    char *policy = NULL, *typed_text = NULL;
+    json_t *typed = NULL;
     int rc = -1;
 
     memset(&r, 0, sizeof r);
     db_session_new_id(r.id);
     snprintf(s->id, sizeof s->id, "%s", r.id);
     snprintf(r.wallet, sizeof r.wallet, "%s", s->wallet);
-    snprintf(r.owner, sizeof r.owner, "%s", s->wallet);
+    eth_hex_encode(r.owner, s->p.owner, 20);
     r.chain_id = s->p.chain_id;
     snprintf(r.account_type, sizeof r.account_type, "session-approval");
     snprintf(r.feature, sizeof r.feature, "%s", s->p.feature);
@@ -158,13 +209,18 @@ static int insert(struct gfx_session *s, const char *status)
     r.approval_deadline = GFX_NOW + 900;
     r.valid_after = s->p.valid_after;
     r.expires_at = s->p.valid_until;
-    r.policy = policy;
-    r.typed_data = (char *)"{}";
-    if (policy == NULL || db_begin(s->db, &err) != MCP_OK)
+    if (db_begin(s->db, &err) != MCP_OK)
         goto out;
     if (keys_store_generate(s->key_addr, s->db->h, s->km, r.id, r.wallet, GFX_NOW, &err) != MCP_OK)
         goto out;
     eth_hex_encode(r.session_key, s->key_addr, 20);
+    /* what request_session_approval stores: the policy with its key, the typed data, its digest */
+    memcpy(s->p.session_key, s->key_addr, 20);
+    if ((policy = policy_canonical(&s->p)) == NULL || (typed = policy_typed_data(&s->p, r.id, "summary")) == NULL ||
+        (typed_text = json_dumps(typed, JSON_COMPACT)) == NULL || policy_typed_digest(r.digest, typed, &err) != MCP_OK)
+        goto out;
+    r.policy = policy;
+    r.typed_data = typed_text;
     if (db_session_insert(s->db, &r, &err) != MCP_OK)
         goto out;
     if (strcmp(status, "pending") != 0 &&
@@ -182,6 +238,8 @@ out:
     if (rc != 0)
         test_fail(__FILE__, __LINE__, "storing the session: %s", err.msg);
     free(policy);
+    free(typed_text);
+    json_decref(typed);
     return rc;
 }
 

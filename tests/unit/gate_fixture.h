@@ -10,6 +10,7 @@
 #include "db.h"
 #include "gate_check.h"
 #include "gate_decode.h"
+#include "gate_price.h"
 #include "keys_master.h"
 #include "policy.h"
 
@@ -40,6 +41,15 @@ const char *gfx_swap_args(const char *recipient, const char *amount_in, const ch
 
 /* One call to target with data; value in wei (decimal). */
 struct gate_call gfx_gate_call(const char *target, const uint8_t *data, size_t len, const char *value);
+
+/* The tests' price source: the market agrees with every swap (an exact-input swap is quoted
+ * exactly its minimum output, an exact-output swap exactly its maximum input), unless
+ * gfx_quote_set names a price: then exact-input swaps are quoted gfx_quote_out × amountIn /
+ * gfx_quote_in (integers). gfx_quote_off() makes every quote fail (no price source). */
+extern const struct gate_quoter gfx_quoter;
+void gfx_quote_set(uint64_t out_per, uint64_t in_per);
+void gfx_quote_off(void);
+void gfx_quote_reset(void);
 
 /* Decode and check calls against p with a default request and state (active, now =
  * GFX_NOW + 60, nothing spent). Returns the decision (static). */

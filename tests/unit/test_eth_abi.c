@@ -445,8 +445,36 @@ TEST(abi_decode_rejects_malformed)
     CHECK(dec("string", WORD("20") WORD("03") "eda080" "0000000000000000000000000000000000000000000000000000000000", &err) == NULL); /* surrogate */
     CHECK(dec("string", WORD("20") WORD("02") "c0af" "000000000000000000000000000000000000000000000000000000000000", &err) == NULL); /* overlong */
     CHECK_STR(dec("string", WORD("20") WORD("04") "f09f9880" "00000000000000000000000000000000000000000000000000000000", &err), "[\"\xf0\x9f\x98\x80\"]");
-    /* trailing data is ignored, as Solidity does */
-    CHECK_STR(dec("uint8", WORD("05") "ff", &err), "[\"5\"]");
+    /* trailing data is refused: only the canonical encoding is accepted */
+    CHECK(dec("uint8", WORD("05") "ff", &err) == NULL);
+    CHECK_CONTAINS(err.msg, "1 bytes of data follow the encoding (which ends at byte 32)");
+}
+
+/* Only the canonical encoding: Solidity (and viem) read each of these, we refuse them. */
+TEST(abi_decode_refuses_non_canonical_layouts)
+{
+    struct mcp_error err;
+
+    /* canonical: (bytes,bytes) with tails right after the heads, in order */
+    CHECK_STR(dec("(bytes,bytes)", WORD("40") WORD("80") WORD("01") "aa00000000000000000000000000000000000000000000000000000000000000"
+                  WORD("01") "bb00000000000000000000000000000000000000000000000000000000000000", &err),
+              "[\"0xaa\",\"0xbb\"]");
+    /* trailing bytes after the last tail */
+    CHECK(dec("(bytes,bytes)", WORD("40") WORD("80") WORD("01") "aa00000000000000000000000000000000000000000000000000000000000000"
+              WORD("01") "bb00000000000000000000000000000000000000000000000000000000000000" W0, &err) == NULL);
+    CHECK_CONTAINS(err.msg, "32 bytes of data follow the encoding");
+    /* a gap: the first tail starts one word after the heads */
+    CHECK(dec("(bytes,bytes)", WORD("60") WORD("a0") W0 WORD("01") "aa00000000000000000000000000000000000000000000000000000000000000"
+              WORD("01") "bb00000000000000000000000000000000000000000000000000000000000000", &err) == NULL);
+    CHECK_CONTAINS(err.msg, "not the canonical ABI encoding (it differs from it at byte 31)");
+    /* a shared tail: both offsets point at one value */
+    CHECK(dec("(bytes,bytes)", WORD("40") WORD("40") WORD("01") "aa00000000000000000000000000000000000000000000000000000000000000",
+              &err) == NULL);
+    CHECK_CONTAINS(err.msg, "no shared tails");
+    /* tails out of order */
+    CHECK(dec("(bytes,bytes)", WORD("80") WORD("40") WORD("01") "bb00000000000000000000000000000000000000000000000000000000000000"
+              WORD("01") "aa00000000000000000000000000000000000000000000000000000000000000", &err) == NULL);
+    CHECK_CONTAINS(err.msg, "not the canonical ABI encoding");
 }
 
 /* Tails that overlap on purpose (every element points at the same inner array) would expand

@@ -214,7 +214,7 @@ TEST(gate_pitfall_permit_and_permit2)
 
 static const struct gate_decision *with_request(const struct gate_request *rq)
 {
-    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {.status = "active", .now = GFX_NOW + 60};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;
@@ -307,7 +307,7 @@ TEST(gate_session_not_active)
 {
     static const char *statuses[] = {"expired", "revoked", "pending", "declined", "lapsed"};
     struct gate_request rq;
-    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {.status = "active", .now = GFX_NOW + 60};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;
@@ -335,7 +335,7 @@ TEST(gate_session_not_active)
 TEST(gate_pitfall_over_cap)
 {
     struct gate_request rq;
-    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {.status = "active", .now = GFX_NOW + 60};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;
@@ -364,7 +364,7 @@ TEST(gate_pitfall_over_cap)
 TEST(gate_pitfall_rate_limit_and_period_boundary)
 {
     struct gate_request rq;
-    struct gate_state st = {"active", 0, {{0}}, {{0}}, 1, 0};
+    struct gate_state st = {.status = "active", .now = 0, .in_window = 1};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;
@@ -438,4 +438,141 @@ TEST(gate_check_batch_names_the_call)
     d = gfx_check(&g_p, calls, 2);
     CHECK_STR(rule_of(d), GATE_ALLOWED);
     CHECK_CONTAINS(d->reason, "spends $40 USDC");
+}
+
+/* ---- what a swap buys and at what price (gate_price.h) ---- */
+
+#define TWAP_PATCH "{\"automation\": {\"kind\": \"twap\", \"sellToken\": \"USDC\", \"buyToken\": \"WETH\"}}"
+#define STOP_PATCH "{\"automation\": {\"kind\": \"stop_loss\", \"token\": \"USDC\", \"receiveToken\": \"WETH\", " \
+                   "\"triggerPrice\": \"0.0005\"}}"
+#define SR02_PATH_IN "exactInput((bytes,address,uint256,uint256))"
+#define OTHER_TOKEN "1111111111111111111111111111111111111111"
+
+/* exactInputSingle USDC -> token_out. */
+static const char *swap_to(const char *token_out, const char *amount_in, const char *min_out)
+{
+    static char buf[512];
+
+    snprintf(buf, sizeof buf, "[[\"" GFX_USDC "\", \"%s\", 500, \"" GFX_WALLET "\", \"%s\", \"%s\", \"0\"]]",
+             token_out, amount_in, min_out);
+    return buf;
+}
+
+TEST(gate_check_automation_swap_must_buy_its_token)
+{
+    const struct gate_decision *d;
+
+    gfx_quote_reset();
+    d = one(TWAP_PATCH, GFX_ROUTER, SR02_IN, swap_to(GFX_WETH, "50000000", "1"));
+    CHECK_STR(rule_of(d), GATE_ALLOWED);
+    d = one(TWAP_PATCH, GFX_ROUTER, SR02_IN, swap_to("0x" OTHER_TOKEN, "50000000", "1"));
+    CHECK_STR(rule_of(d), GATE_TOKEN_OUT_MISMATCH);
+    CHECK_CONTAINS(d->reason, "this session's automation may only buy WETH (0x4200000000000000000000000000000000000006)");
+    /* without an automation the buy token is free, but it must be a registry token */
+    d = one(NULL, GFX_ROUTER, SR02_IN, swap_to("0x" OTHER_TOKEN, "50000000", "1"));
+    CHECK_STR(rule_of(d), GATE_PATH_TOKEN_UNKNOWN);
+}
+
+TEST(gate_check_path_with_an_unknown_hop_is_refused)
+{
+    static const char known[] = "[[\"0x833589fcd6edb6e08f4c7c32d4f71b54bda02913" "0001f4"
+                                "4200000000000000000000000000000000000006\", \"" GFX_WALLET "\", \"50000000\", \"1\"]]";
+    static const char unknown_end[] = "[[\"0x833589fcd6edb6e08f4c7c32d4f71b54bda02913" "0001f4"
+                                      "4200000000000000000000000000000000000006" "000bb8" OTHER_TOKEN "\", \""
+                                      GFX_WALLET "\", \"50000000\", \"1\"]]";
+    static const char unknown_mid[] = "[[\"0x833589fcd6edb6e08f4c7c32d4f71b54bda02913" "0001f4" OTHER_TOKEN "000bb8"
+                                      "4200000000000000000000000000000000000006\", \"" GFX_WALLET
+                                      "\", \"50000000\", \"1\"]]";
+    const char *fns = "{\"permissions\": {\"allowedFunctions\": [\"exactInput\"]}}";
+    const struct gate_decision *d;
+
+    gfx_quote_reset();
+    CHECK_STR(rule_of(one(fns, GFX_ROUTER, SR02_PATH_IN, known)), GATE_ALLOWED);
+    d = one(fns, GFX_ROUTER, SR02_PATH_IN, unknown_end);
+    CHECK_STR(rule_of(d), GATE_PATH_TOKEN_UNKNOWN);
+    CHECK_CONTAINS(d->reason, "trades through token 0x1111111111111111111111111111111111111111, which is not a token "
+                              "we know on Base");
+    CHECK_STR(rule_of(one(fns, GFX_ROUTER, SR02_PATH_IN, unknown_mid)), GATE_PATH_TOKEN_UNKNOWN);
+}
+
+TEST(gate_check_no_quote_fails_closed)
+{
+    const struct gate_decision *d;
+
+    gfx_quote_off();
+    d = one(NULL, GFX_ROUTER, SR02_IN, gfx_swap_args(GFX_WALLET, "50000000", "1"));
+    CHECK_STR(rule_of(d), GATE_NO_QUOTE);
+    CHECK_CONTAINS(d->reason, "no RPC endpoint is configured (test)");
+    CHECK_CONTAINS(d->reason, "start the executor's server with --rpc 8453=URL");
+    gfx_quote_reset();
+}
+
+TEST(gate_check_min_out_below_quote_less_slippage)
+{
+    const struct gate_decision *d;
+
+    /* the market: 1 WETH (1e18) per 2000 USDC (2e9): $50 buys 0.025 WETH = 25e15 */
+    gfx_quote_set(1000000000000000000ull, 2000000000ull);
+    CHECK_STR(rule_of(one(NULL, GFX_ROUTER, SR02_IN, gfx_swap_args(GFX_WALLET, "50000000", "24750000000000000"))),
+              GATE_ALLOWED); /* exactly 1% below */
+    d = one(NULL, GFX_ROUTER, SR02_IN, gfx_swap_args(GFX_WALLET, "50000000", "24749999999999999"));
+    CHECK_STR(rule_of(d), GATE_SLIPPAGE);
+    CHECK_CONTAINS(d->reason, "but Uniswap quotes 25000000000000000 base units of");
+    CHECK_CONTAINS(d->reason, "more than the session's 1% maximum slippage below the quote");
+    /* a session that allows 0.5% only */
+    d = one("{\"permissions\": {\"maxSlippage\": \"0.5\"}}", GFX_ROUTER, SR02_IN,
+            gfx_swap_args(GFX_WALLET, "50000000", "24800000000000000"));
+    CHECK_STR(rule_of(d), GATE_SLIPPAGE);
+    CHECK_CONTAINS(d->reason, "0.5% maximum slippage");
+    CHECK_STR(rule_of(one("{\"permissions\": {\"maxSlippage\": \"0.5\"}}", GFX_ROUTER, SR02_IN,
+                          gfx_swap_args(GFX_WALLET, "50000000", "24875000000000000"))),
+              GATE_ALLOWED);
+    /* with the automation's buy token, the words name it */
+    d = one(TWAP_PATCH, GFX_ROUTER, SR02_IN, swap_to(GFX_WETH, "50000000", "1"));
+    CHECK_STR(rule_of(d), GATE_SLIPPAGE);
+    CHECK_CONTAINS(d->reason, "accepts as little as 0.000000000000000001 WETH, but Uniswap quotes 0.025 WETH");
+    gfx_quote_reset();
+}
+
+TEST(gate_check_stop_loss_sells_only_at_or_below_trigger)
+{
+    const struct gate_decision *d;
+    const char *fifty = "50000000";
+
+    /* trigger 0.0005 WETH per USDC (= 2000 USDC per WETH). Market 1 WETH per 1900 USDC: above */
+    gfx_quote_set(1000000000000000000ull, 1900000000ull);
+    d = one(STOP_PATCH, GFX_ROUTER, SR02_IN, swap_to(GFX_WETH, fifty, "26100000000000000"));
+    CHECK_STR(rule_of(d), GATE_TRIGGER_NOT_REACHED);
+    CHECK_CONTAINS(d->reason, "would sell at 0.000526315789473684 WETH per USDC, above the stop-loss trigger of 0.0005 WETH");
+    /* market exactly at the trigger, then below it: the sale may run */
+    gfx_quote_set(1000000000000000000ull, 2000000000ull);
+    CHECK_STR(rule_of(one(STOP_PATCH, GFX_ROUTER, SR02_IN, swap_to(GFX_WETH, fifty, "25000000000000000"))),
+              GATE_ALLOWED);
+    gfx_quote_set(1000000000000000000ull, 2100000000ull);
+    CHECK_STR(rule_of(one(STOP_PATCH, GFX_ROUTER, SR02_IN, swap_to(GFX_WETH, fifty, "23809523809523809"))),
+              GATE_ALLOWED);
+    gfx_quote_reset();
+}
+
+/* Strict ABI: a swap whose call data has bytes after its canonical encoding is malformed. */
+TEST(gate_check_trailing_bytes_are_malformed)
+{
+    uint8_t buf[1024];
+    size_t len = 0;
+    const uint8_t *d;
+    struct gate_call c;
+    const struct gate_decision *dec;
+
+    gfx_quote_reset();
+    CHECK(gfx_policy(&g_p, NULL) == 0);
+    CHECK((d = gfx_call(&len, SR02_IN, gfx_swap_args(GFX_WALLET, "50000000", "1"))) != NULL);
+    CHECK(len + 32 <= sizeof buf);
+    memcpy(buf, d, len);
+    c = gfx_gate_call(GFX_ROUTER, buf, len, "0");
+    CHECK_STR(rule_of(gfx_check(&g_p, &c, 1)), GATE_ALLOWED);
+    memset(buf + len, 0, 32);
+    c = gfx_gate_call(GFX_ROUTER, buf, len + 32, "0");
+    dec = gfx_check(&g_p, &c, 1);
+    CHECK_STR(rule_of(dec), GATE_MALFORMED_CALLDATA);
+    CHECK_CONTAINS(dec->reason, "32 bytes of data follow the encoding");
 }

@@ -19,6 +19,7 @@
 #include "gate_fixture.h"
 #include "gate_ledger.h"
 #include "test.h"
+#include "zd_session.h"
 
 #define SR02_IN "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))"
 #define T0 (GFX_NOW + 60)
@@ -154,7 +155,7 @@ TEST(gate_ledger_outcomes_are_final_and_idempotent)
 
 static json_t *authorize(struct gfx_session *s, json_t *args, int64_t now, struct mcp_error *err)
 {
-    struct gate_env env = {s->db, s->km, now, GATE_LAPSE_SECONDS};
+    struct gate_env env = {.db = s->db, .km = s->km, .now = now, .lapse = GATE_LAPSE_SECONDS, .quoter = &gfx_quoter};
     json_t *out = NULL;
 
     if (gate_authorize(&out, &env, args, err) != MCP_OK)
@@ -415,7 +416,7 @@ static void *race_thread(void *arg)
     memcpy(data + 10 + 256 + 64 - 8, "02faf080", 8); /* amountIn 50000000 */
     a = json_pack("{s:s, s:[{s:s, s:s}]}", "sessionId", r->sid, "calls", "target", GFX_ROUTER, "data", data);
     for (int i = 0; i < RACE_TRIES && a != NULL; i++) {
-        struct gate_env env = {db, NULL, T0 + i, GATE_LAPSE_SECONDS};
+        struct gate_env env = {.db = db, .now = T0 + i, .lapse = GATE_LAPSE_SECONDS, .quoter = &gfx_quoter};
         json_t *o = NULL;
         if (gate_authorize(&o, &env, a, &err) != MCP_OK)
             r->errors++;
@@ -498,5 +499,100 @@ TEST(gate_race_processes_and_threads_never_exceed_the_rate_limit)
     t = totals(&s, T0 + RACE_TRIES, 3600);
     CHECK_EQ_INT(allowed, 7);
     CHECK_EQ_INT(t.in_window, 7);
+    gfx_session_free(&s);
+}
+
+/* POLICY_TAMPERED: an edit of the stored row (the policy, or a column the gate reads) after
+ * approval is refused and audited; the untouched row is allowed. */
+static int tamper(struct gfx_session *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db->h, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *decide_rule(struct gfx_session *s, const char *amount)
+{
+    static char r[40];
+    struct mcp_error err;
+    json_t *a = swap_args(s->id, amount), *o = authorize(s, a, T0, &err);
+
+    snprintf(r, sizeof r, "%s", o ? rule(o) : "(error)");
+    if (o != NULL && strcmp(r, GATE_POLICY_TAMPERED) == 0) {
+        const char *why = json_string_value(json_object_get(o, "reason"));
+        if (why == NULL || strstr(why, "not the one the owner signed") == NULL || json_object_get(o, "reservationId"))
+            snprintf(r, sizeof r, "(bad tampered result)");
+    }
+    json_decref(a);
+    json_decref(o);
+    return r;
+}
+
+TEST(gate_exec_tampered_policy_row_is_refused)
+{
+    static const char *const edits[] = {
+        /* a raised total, written as valid canonical JSON */
+        "UPDATE sessions SET policy = replace(policy, '\"maxTotal\":\"1000000000\"', '\"maxTotal\":\"9000000000\"') "
+        "WHERE id = ?",
+        /* a later expiry in the column the status is derived from */
+        "UPDATE sessions SET expires_at = expires_at + 86400 WHERE id = ?",
+        /* a policy that no longer parses */
+        "UPDATE sessions SET policy = '{}' WHERE id = ?",
+    };
+
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        struct gfx_session s;
+
+        CHECK(gfx_session_new(&s, NULL, NULL) == 0);
+        CHECK_STR(decide_rule(&s, "1000000"), GATE_ALLOWED);
+        CHECK(tamper(&s, edits[i]) == 0);
+        CHECK_EQ_INT(sqlite3_changes(s.db->h), 1);
+        CHECK_STR(decide_rule(&s, "1000000"), GATE_POLICY_TAMPERED);
+        CHECK_EQ_INT(audit_count(&s, "execution_denied"), 1);
+        CHECK_STR(reserved_now(&s), "1000000"); /* only the first, untampered reservation */
+        gfx_session_free(&s);
+    }
+}
+
+/* Kernel v3: the Enable data rebuilt from the stored policy must hash to the signed digest. */
+TEST(gate_exec_tampered_kernel_policy_is_refused)
+{
+    static const char opts[] = "{\"type\":\"kernel-v3\",\"kernelVersion\":\"0.3.1\",\"index\":0,\"callPolicyVersion\":"
+                               "\"0.0.4\",\"onchain\":{\"deployed\":true,\"currentNonce\":1,\"domainVersion\":"
+                               "\"0.3.1\",\"source\":\"given\"}}";
+    struct gfx_session s;
+    struct zd_session_opts o;
+    struct zd_approval a;
+    struct mcp_error err;
+    json_t *oj = json_loads(opts, 0, NULL);
+    sqlite3_stmt *st;
+
+    memset(&a, 0, sizeof a);
+    CHECK(oj != NULL);
+    CHECK(gfx_session_new(&s, NULL, NULL) == 0);
+    CHECK_EQ_INT(zd_session_opts_from_json(&o, oj, &err), MCP_OK);
+    if (zd_session_build(&a, &s.p, &o, &err) != MCP_OK)
+        test_fail(__FILE__, __LINE__, "zd_session_build: %s", err.msg);
+    CHECK(sqlite3_prepare_v2(s.db->h, "UPDATE sessions SET account_type = 'kernel-v3', account = ?, digest = ? "
+                             "WHERE id = ?", -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, opts, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, a.digest, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, s.id, -1, SQLITE_STATIC);
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    CHECK_STR(decide_rule(&s, "1000000"), GATE_ALLOWED); /* the rebuilt Enable data matches */
+    /* a raised per-trade cap: a different CallPolicy, so a different Enable digest */
+    CHECK(tamper(&s, "UPDATE sessions SET policy = replace(policy, '\"maxPerTransaction\":\"50000000\"', "
+                     "'\"maxPerTransaction\":\"500000000\"') WHERE id = ?") == 0);
+    CHECK_STR(decide_rule(&s, "1000000"), GATE_POLICY_TAMPERED);
+    CHECK_EQ_INT(audit_count(&s, "execution_denied"), 1);
+    zd_approval_free(&a);
+    json_decref(oj);
     gfx_session_free(&s);
 }

@@ -42,9 +42,20 @@ static void emitted_reset(void)
     g_emitted = json_array();
 }
 
+/* The tools a chat server (no --executor) lists: all but the executor tools. */
+static size_t chat_tool_count(void)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < tool_count; i++)
+        n += !(tool_table[i].flags & TOOL_EXECUTOR);
+    return n;
+}
+
 static void srv_new(struct mcp_server *s)
 {
     g_cfg.max_line = 4u << 20;
+    g_cfg.executor = 0;
     mcp_server_init(s, &g_cfg, emit_cb, NULL);
 }
 
@@ -185,7 +196,7 @@ TEST(mcp_legacy_handshake)
     CHECK_EQ_INT(s.client_ready, 1);
     r = request(&s, "tools/list", NULL);
     CHECK_EQ_INT(err_code(r), 0);
-    CHECK_EQ_INT(json_array_size(at(r, "result.tools")), tool_count);
+    CHECK_EQ_INT(json_array_size(at(r, "result.tools")), chat_tool_count());
     CHECK(at(r, "result.nextCursor") == NULL);
     json_decref(r);
     r = request(&s, "ping", NULL);
@@ -387,7 +398,7 @@ TEST(mcp_modern_first_request_pins_era)
     r = request(&s, "tools/list", "{" MODERN_META "}");
     CHECK_EQ_INT(err_code(r), 0);
     CHECK_EQ_INT(s.era, MCP_ERA_MODERN);
-    CHECK_EQ_INT(json_array_size(at(r, "result.tools")), tool_count);
+    CHECK_EQ_INT(json_array_size(at(r, "result.tools")), chat_tool_count());
     json_decref(r);
     r = send_line(&s, init_text("2025-11-25", 3)); /* no initialize in this era */
     CHECK_EQ_INT(err_code(r), -32600);
@@ -769,7 +780,7 @@ TEST(mcp_batch_2025_03_26_in_order)
     CHECK_EQ_INT(int_at(r, "[0].id"), 1);
     CHECK(json_is_object(at(r, "[0].result")));
     CHECK_STR(str_at(r, "[1].id"), "b");
-    CHECK_EQ_INT(json_array_size(at(r, "[1].result.tools")), tool_count);
+    CHECK_EQ_INT(json_array_size(at(r, "[1].result.tools")), chat_tool_count());
     CHECK(at(r, "[1].result.tools[0].title") == NULL); /* generation 2025-03 */
     CHECK(at(r, "[1].result.tools[0].annotations") != NULL);
     CHECK_EQ_INT(int_at(r, "[2].id"), 3);
@@ -896,7 +907,7 @@ TEST(mcp_tools_list_2024_11_05_keys)
     size_t i;
 
     CHECK(tools != NULL);
-    CHECK_EQ_INT(json_array_size(tools), tool_count);
+    CHECK_EQ_INT(json_array_size(tools), chat_tool_count());
     json_array_foreach(tools, i, t) {
         if (!has_exactly_keys(t, keys))
             test_fail(__FILE__, __LINE__, "tool %zu has other keys", i);
@@ -986,6 +997,33 @@ TEST(mcp_tools_call_unknown_tool)
     r = request(&s, "tools/call", "{\"name\":\"\"}");
     CHECK_EQ_INT(err_code(r), -32602);
     json_decref(r);
+}
+
+/* The executor tools: absent from a chat server, listed and served with --executor. */
+TEST(mcp_executor_tools_only_with_executor_flag)
+{
+    struct mcp_server s;
+    json_t *r;
+
+    srv_new(&s);
+    CHECK(legacy_init(&s, "2025-11-25"));
+    r = request(&s, "tools/call", "{\"name\":\"authorize_execution\",\"arguments\":{}}");
+    CHECK_EQ_INT(err_code(r), -32602);
+    CHECK_CONTAINS(str_at(r, "error.message"), "served only by a server started with --executor");
+    json_decref(r);
+    r = request(&s, "tools/call", "{\"name\":\"report_execution\",\"arguments\":{}}");
+    CHECK_EQ_INT(err_code(r), -32602);
+    json_decref(r);
+    srv_new(&s);
+    g_cfg.executor = 1;
+    CHECK(legacy_init(&s, "2025-11-25"));
+    r = request(&s, "tools/list", "{}");
+    CHECK_EQ_INT(json_array_size(at(r, "result.tools")), tool_count);
+    json_decref(r);
+    r = request(&s, "tools/call", "{\"name\":\"report_execution\",\"arguments\":{}}");
+    CHECK_EQ_INT(err_code(r), 0); /* served: a tool result (isError for the missing fields), not -32602 */
+    json_decref(r);
+    g_cfg.executor = 0;
 }
 
 TEST(mcp_tools_call_bad_params)

@@ -334,7 +334,9 @@ TEST(policy_canonical_sorted_compact)
     CHECK_CONTAINS(s, "\"wallet\":\"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\"");
     CHECK(strstr(s, ": ") == NULL && strstr(s, ", ") == NULL);
     CHECK((j = json_loads(s, JSON_REJECT_DUPLICATES, NULL)) != NULL);
-    CHECK_EQ_INT(json_object_size(j), 26);
+    CHECK_EQ_INT(json_object_size(j), 27); /* 26 fixed keys + the price block of a swap session */
+    CHECK_CONTAINS(s, "\"price\":{\"buyDecimals\":0,\"buySymbol\":\"\",\"buyToken\":\"\",\"maxSlippageBps\":100,"
+                      "\"trigger\":\"\",\"triggerBaseUnits\":\"0\"}");
     CHECK((again = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT)) != NULL);
     CHECK_STR(again, s);
     free(again);
@@ -358,7 +360,7 @@ TEST(policy_hash_stable)
     CHECK_EQ_INT(policy_hash_checked(h2, &p, &err), MCP_OK);
     CHECK(memcmp(h, h2, 32) == 0);
     /* pinned: a change here changes every stored policy hash (bump POLICY_VERSION) */
-    CHECK_HEX(h, 32, "83a30d36e0ad7a7a8266099973c37816a308fbc8a8dc8fbac873d61e2bf86638");
+    CHECK_HEX(h, 32, "1ffa976509c11492434551477e57b536d36b12b6d7a5899643a17a6f332d5c7b");
     /* every field counts */
     q = p;
     q.valid_until++;
