@@ -34,7 +34,7 @@ static char *result_text(json_t *o)
 enum mcp_rc tool_authorize_execution(struct tool_ctx *ctx, json_t *args, struct tool_reply *out,
                                      struct mcp_error *err)
 {
-    struct gate_env env = {NULL, NULL, clock_now(), GATE_LAPSE_SECONDS};
+    struct gate_env env = {NULL, NULL, clock_now(), GATE_LAPSE_SECONDS, ctx->cfg};
     json_t *o = NULL;
 
     if ((env.db = tool_db(ctx, err)) == NULL)

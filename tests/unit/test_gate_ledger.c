@@ -154,7 +154,7 @@ TEST(gate_ledger_outcomes_are_final_and_idempotent)
 
 static json_t *authorize(struct gfx_session *s, json_t *args, int64_t now, struct mcp_error *err)
 {
-    struct gate_env env = {s->db, s->km, now, GATE_LAPSE_SECONDS};
+    struct gate_env env = {s->db, s->km, now, GATE_LAPSE_SECONDS, NULL};
     json_t *out = NULL;
 
     if (gate_authorize(&out, &env, args, err) != MCP_OK)
@@ -415,7 +415,7 @@ static void *race_thread(void *arg)
     memcpy(data + 10 + 256 + 64 - 8, "02faf080", 8); /* amountIn 50000000 */
     a = json_pack("{s:s, s:[{s:s, s:s}]}", "sessionId", r->sid, "calls", "target", GFX_ROUTER, "data", data);
     for (int i = 0; i < RACE_TRIES && a != NULL; i++) {
-        struct gate_env env = {db, NULL, T0 + i, GATE_LAPSE_SECONDS};
+        struct gate_env env = {db, NULL, T0 + i, GATE_LAPSE_SECONDS, NULL};
         json_t *o = NULL;
         if (gate_authorize(&o, &env, a, &err) != MCP_OK)
             r->errors++;
