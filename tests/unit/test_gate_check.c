@@ -214,7 +214,7 @@ TEST(gate_pitfall_permit_and_permit2)
 
 static const struct gate_decision *with_request(const struct gate_request *rq)
 {
-    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0, 0, 0, {{0}}};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;
@@ -307,7 +307,7 @@ TEST(gate_session_not_active)
 {
     static const char *statuses[] = {"expired", "revoked", "pending", "declined", "lapsed"};
     struct gate_request rq;
-    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0, 0, 0, {{0}}};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;
@@ -335,7 +335,7 @@ TEST(gate_session_not_active)
 TEST(gate_pitfall_over_cap)
 {
     struct gate_request rq;
-    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {"active", GFX_NOW + 60, {{0}}, {{0}}, 0, 0, 0, 0, {{0}}};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;
@@ -364,7 +364,7 @@ TEST(gate_pitfall_over_cap)
 TEST(gate_pitfall_rate_limit_and_period_boundary)
 {
     struct gate_request rq;
-    struct gate_state st = {"active", 0, {{0}}, {{0}}, 1, 0};
+    struct gate_state st = {"active", 0, {{0}}, {{0}}, 1, 0, 0, 0, {{0}}};
     size_t len = 0;
     const uint8_t *d;
     struct gate_call c;

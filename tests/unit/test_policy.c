@@ -334,7 +334,9 @@ TEST(policy_canonical_sorted_compact)
     CHECK_CONTAINS(s, "\"wallet\":\"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\"");
     CHECK(strstr(s, ": ") == NULL && strstr(s, ", ") == NULL);
     CHECK((j = json_loads(s, JSON_REJECT_DUPLICATES, NULL)) != NULL);
-    CHECK_EQ_INT(json_object_size(j), 26);
+    CHECK_EQ_INT(json_object_size(j), 28);
+    CHECK_CONTAINS(s, "\"maxFeePerOperation\":\"5000000000000000\"");
+    CHECK_CONTAINS(s, "\"paymasters\":[]");
     CHECK((again = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT)) != NULL);
     CHECK_STR(again, s);
     free(again);
@@ -358,7 +360,7 @@ TEST(policy_hash_stable)
     CHECK_EQ_INT(policy_hash_checked(h2, &p, &err), MCP_OK);
     CHECK(memcmp(h, h2, 32) == 0);
     /* pinned: a change here changes every stored policy hash (bump POLICY_VERSION) */
-    CHECK_HEX(h, 32, "83a30d36e0ad7a7a8266099973c37816a308fbc8a8dc8fbac873d61e2bf86638");
+    CHECK_HEX(h, 32, "9bcec7a49603b99f0f8afc9436449c6e80b1e2bcf2384e11824f437b727cfad4");
     /* every field counts */
     q = p;
     q.valid_until++;
@@ -473,6 +475,14 @@ static void rand_policy(struct policy *p)
     p->valid_until = p->valid_after + (int64_t)(test_rand() % (UINT64_C(1) << 46));
     rand_text(p->label, sizeof p->label, 1);
     rand_text(p->feature, sizeof p->feature, 1);
+    do
+        rand_u256(&p->max_fee_per_op);
+    while (eth_u256_is_zero(&p->max_fee_per_op));
+    p->n_paymasters = (size_t)(test_rand() % (POLICY_MAX_PAYMASTERS + 1));
+    for (size_t i = 0; i < p->n_paymasters; i++) {
+        test_rand_bytes(p->paymasters[i], 20);
+        p->paymasters[i][0] = (uint8_t)i; /* distinct */
+    }
 }
 
 TEST(policy_roundtrip_random)

@@ -91,6 +91,7 @@ TEST(summary_seed_exact)
                                "✓ Total limit: $1000 USDC\n"
                                "✓ Expires in: 24 hours\n"
                                "✓ Rate limit: 1 trade per hour\n"
+                               "✓ Fees: at most 0.005 ETH per trade\n"
                                "✓ You can revoke anytime\n"
                                "✗ Cannot: Transfer to other addresses\n"
                                "✗ Cannot: Exceed spending limits\n"
@@ -206,7 +207,7 @@ TEST(summary_outputs_optional)
 
     CHECK(case_policy(&p, "seed"));
     CHECK_EQ_INT(policy_summary(&can, NULL, NULL, NULL, &p, &err), MCP_OK);
-    CHECK_EQ_INT(json_array_size(can), 6);
+    CHECK_EQ_INT(json_array_size(can), 7);
     json_decref(can);
     CHECK_EQ_INT(policy_summary(NULL, NULL, NULL, NULL, &p, &err), MCP_OK);
 }
