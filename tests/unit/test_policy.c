@@ -244,6 +244,13 @@ TEST(policy_validation_messages)
          "contractAddress: that is the wallet itself; a session key may never call its own wallet"},
         {"{\"permissions\": {\"contractAddress\": \"0x2626664c2603336E57B271c5C0b26F421741E481\"}}",
          "contractAddress: checksum mismatch"},
+        {"{\"permissions\": {\"maxFeePerOperation\": \"0\"}}", "maxFeePerOperation: must be more than 0 ETH"},
+        {"{\"permissions\": {\"maxFeePerOperation\": \"0.0000000000000000001\"}}",
+         "maxFeePerOperation: expected an amount of ETH as a decimal string with at most 18 decimal places"},
+        {"{\"permissions\": {\"paymasters\": [\"0x0000000000000000000000000000000000000000\"]}}",
+         "paymasters[0]: the zero address is not a paymaster"},
+        {"{\"permissions\": {\"paymasters\": [\"0x2626664c2603336E57B271c5C0b26F421741e481\", "
+         "\"0x2626664c2603336E57B271c5C0b26F421741e481\"]}}", "paymasters[1]: listed twice"},
         {"{\"permissions\": {\"maxTotal\": \"1000.0000001\"}}",
          "maxTotal: has 7 decimal places; USDC has 6; round it to at most 6"},
         {"{\"permissions\": {\"maxPerTransaction\": \"0.5000001\"}}", "maxPerTransaction: has 7 decimal places"},
@@ -576,4 +583,19 @@ TEST(policy_from_json_strict)
     f = json_array();
     CHECK_EQ_INT(policy_from_json(&p, f, &err), MCP_EINVAL);
     json_decref(f);
+}
+
+TEST(policy_fee_block)
+{
+    struct policy p;
+    struct mcp_error err;
+    char *s;
+
+    CHECK_EQ_INT(make(&p, NULL, "{\"permissions\": {\"maxFeePerOperation\": \"0.02\", \"paymasters\": "
+                                "[\"0x2626664c2603336E57B271c5C0b26F421741e481\"]}}", &err), MCP_OK);
+    CHECK((s = policy_canonical(&p)) != NULL);
+    CHECK_CONTAINS(s, "\"maxFeePerOperation\":\"20000000000000000\"");
+    CHECK_CONTAINS(s, "\"paymasters\":[\"0x2626664c2603336e57b271c5c0b26f421741e481\"]");
+    free(s);
+    CHECK_EQ_INT(p.n_paymasters, 1);
 }
