@@ -157,6 +157,16 @@ static enum mcp_rc repeat(struct gate_settled *out, const struct row *r, const c
     return MCP_OK;
 }
 
+static enum mcp_rc exec_sql_id(struct db *db, const char *sql, const char *id, struct mcp_error *err)
+{
+    sqlite3_stmt *st;
+
+    if (db_prepare(db, &st, sql, err) != MCP_OK)
+        return MCP_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return db_step_done(db, st, "freeing an unsigned nonce", err);
+}
+
 enum mcp_rc gate_ledger_settle(struct gate_settled *out, struct db *db, const char *reservation_id,
                                enum gate_outcome outcome, const char *tx_hash, int64_t now, struct mcp_error *err)
 {
@@ -203,5 +213,8 @@ enum mcp_rc gate_ledger_settle_evidence(struct gate_settled *out, struct db *db,
         return mcp_errf(err, MCP_ECONFLICT, "Reservation %s changed while it was being settled; retry.",
                         reservation_id);
     snprintf(out->state, sizeof out->state, "%s", want);
+    if (ev == GATE_EVIDENCE_NEVER_SIGNED && r.bound) /* its nonce was never given out: free it again */
+        return exec_sql_id(db, "UPDATE ledger SET nonce_key = NULL, nonce_seq = NULL WHERE reservation_id = ?",
+                           reservation_id, err);
     return MCP_OK;
 }

@@ -32,6 +32,9 @@ static enum mcp_rc add_still_executable(struct outcome *o, struct db *db, const 
 
     if (gate_cancel_describe(&ops, &words, db, r, now, err) != MCP_OK)
         return err->rc;
+    if (strcmp(r->status, "revoked") != 0) /* just revoked by this call */
+        tool_appendf(&o->text, "Revoked %s. Its key is destroyed: %s\n", r->id,
+                     json_array_size(ops) == 0 ? "it can never execute again." : "it can never sign again.");
     json_array_extend(o->still, ops);
     if (words[0] != '\0')
         tool_appendf(&o->text, "%s", words);
@@ -104,7 +107,6 @@ static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session
         return MCP_OK;
     }
     json_array_append_new(o->revoked, json_string(r->id));
-    tool_appendf(&o->text, "Revoked %s. Its key is destroyed: it can never sign again.\n", r->id);
     return add_still_executable(o, db, r, now, err);
 }
 
@@ -182,9 +184,10 @@ enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_
     } else
         rc = by_feature(&o, db, args, now, err);
     if (rc == MCP_OK) {
-        out->structured = json_pack("{s:O, s:O, s:O, s:s, s:O}", "revoked", o.revoked, "alreadyRevoked", o.already,
-                                    "candidates", o.candidates, "message", o.text ? o.text : "", "stillExecutable",
-                                    o.still);
+        out->structured = json_pack("{s:O, s:O, s:O, s:s}", "revoked", o.revoked, "alreadyRevoked", o.already,
+                                    "candidates", o.candidates, "message", o.text ? o.text : "");
+        if (out->structured != NULL && json_array_size(o.still) > 0)
+            json_object_set(out->structured, "stillExecutable", o.still);
         out->text = o.text;
         o.text = NULL;
         if (out->structured == NULL || out->text == NULL)

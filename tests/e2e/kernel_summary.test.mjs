@@ -451,6 +451,8 @@ function chainView(dec, req) {
                 (rl.startAt ? `, from ${rl.startAt}` : ''));
         }
     }
+    // ✓ Fees: the gate's per-operation fee cap (issue 11), from the request (default 0.005 ETH); the server's
+    can.push(`Fees: at most ${req.maxFeePerOperation ?? '0.005'} ETH per ${noun}`);
     can.push('You can revoke anytime'); // revoke_session: the server's promise
 
     // which of the limits the chain holds (zd_enforcement of zd_map.c, but from the bytes)
@@ -649,7 +651,7 @@ test('seed: swaps on SwapRouter02, $50 per trade, 24 hours, 1 trade per hour (no
     assert.equal(lc(dec.policies[2].address), lc(TIMESTAMP_POLICY_CONTRACT));
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Rate limit: 1 trade per hour', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Rate limit: 1 trade per hour', 'Fees: at most 0.005 ETH per trade', 'You can revoke anytime']);
     assert.deepEqual(view.cannot, ['Transfer to other addresses', 'Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.notes, ["Limits are counted in USDC, the chain's default token", ALL_ON_CHAIN]);
     assertSameWords(sc, txt, view);
@@ -663,7 +665,7 @@ test('no rate limit: no rate-limit policy in the bytes, no rate line, spend toke
     assert.deepEqual(plain(dec).map((p) => p.kind), ['call', 'timestamp']);
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Fees: at most 0.005 ETH per trade', 'You can revoke anytime']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, the recipient, ' +
         'the per-trade cap, the expiry; enforced only by this server: the total limit']);
     assertSameWords(sc, txt, view);
@@ -701,7 +703,7 @@ test('1 trade per 7 hours over 25 hours: ceil(90000 / 25200) = 4 UserOps; WETH l
     assert.deepEqual(dec.policies[0].permissions, [swapPerm(BASE_ROUTER, EXACT_INPUT_SINGLE, BASE_WETH, wallet, 5n * 10n ** 17n)]);
     assert.deepEqual({ interval: dec.policies[1].interval, count: dec.policies[1].count }, { interval: 25200, count: 4 });
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: 0.5 WETH', 'Total limit: 2 WETH',
-        'Expires in: 25 hours', 'Rate limit: 1 trade per 7 hours', 'You can revoke anytime']);
+        'Expires in: 25 hours', 'Rate limit: 1 trade per 7 hours', 'Fees: at most 0.005 ETH per trade', 'You can revoke anytime']);
     assertSameWords(sc, txt, view);
 });
 
@@ -757,7 +759,7 @@ test('ERC-20 transfer on USDC: amount capped on chain, recipient free (warned), 
     }]);
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: USDC transfers only', 'Max per transaction: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Rate limit: 2 transactions per hour', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Rate limit: 2 transactions per hour', 'Fees: at most 0.005 ETH per transaction', 'You can revoke anytime']);
     assert.deepEqual(view.cannot, ['Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.warnings, ['transfer can send USDC to any address']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, ' +

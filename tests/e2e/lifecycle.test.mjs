@@ -74,6 +74,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
             'Total limit: $1000 USDC',
             'Expires in: 24 hours',
             'Rate limit: 1 trade per hour',
+            'Fees: at most 0.005 ETH per trade',
             'You can revoke anytime',
         ],
         cannot: ['Transfer to other addresses', 'Exceed spending limits', 'Access after expiration'],
