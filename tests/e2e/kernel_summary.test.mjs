@@ -501,6 +501,7 @@ function chainView(dec, req) {
         } else if (enf[k] === 'chain') onChain.push(w);
         else if (enf[k] === 'server' || enf[k] === 'partly') serverOnly.push(w);
     }
+    serverOnly.push('the fee cap'); // the gate's per-operation fee cap (issue 11): no Kernel policy holds it
     const enforcementNote = `Enforced on chain by the Kernel account: ${onChain.join(', ') || 'nothing'}; ` +
         `enforced only by this server: ${serverOnly.join(', ') || 'nothing'}`;
 
@@ -602,7 +603,7 @@ const swapPerm = (target, selector, token, wallet, amount, amountOff = 128) => (
 });
 const EXACT_INPUT_SINGLE = toFunctionSelector('function exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))');
 const ALL_ON_CHAIN = 'Enforced on chain by the Kernel account: the contract, the functions, the spend token, the recipient, ' +
-    'the per-trade cap, at most 24 trades in total, the expiry; enforced only by this server: the rate limit, the total limit';
+    'the per-trade cap, at most 24 trades in total, the expiry; enforced only by this server: the rate limit, the total limit, the fee cap';
 
 /* ------------------------------------------------------------------------------------------ */
 /* The word ports themselves, against the examples of policy_words.h. */
@@ -667,7 +668,7 @@ test('no rate limit: no rate-limit policy in the bytes, no rate line, spend toke
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
         'Expires in: 24 hours', 'Fees: at most 0.005 ETH per trade', 'You can revoke anytime']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, the recipient, ' +
-        'the per-trade cap, the expiry; enforced only by this server: the total limit']);
+        'the per-trade cap, the expiry; enforced only by this server: the total limit, the fee cap']);
     assertSameWords(sc, txt, view);
 });
 
@@ -745,7 +746,7 @@ test('two swap functions, one without chain rules: the note says which limits on
     assert.equal(view.can[0], 'Can execute: Uniswap V3 SwapRouter02: exactInputSingle, exactInput only');
     assert.deepEqual(view.enf, { contract: 'chain', functions: 'chain', spendToken: 'partly', recipient: 'partly', perTrade: 'partly', rateLimit: 'chain', expiry: 'chain', total: 'server' });
     assert.equal(view.notes.at(-1), 'Enforced on chain by the Kernel account: the contract, the functions, at most 24 trades in total, the expiry; ' +
-        'enforced only by this server: the spend token, the recipient, the per-trade cap, the rate limit, the total limit');
+        'enforced only by this server: the spend token, the recipient, the per-trade cap, the rate limit, the total limit, the fee cap');
     assertSameWords(sc, txt, view);
 });
 
@@ -763,7 +764,7 @@ test('ERC-20 transfer on USDC: amount capped on chain, recipient free (warned), 
     assert.deepEqual(view.cannot, ['Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.warnings, ['transfer can send USDC to any address']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, ' +
-        'the per-trade cap, at most 2 transactions per hour counted in fixed windows, the expiry; enforced only by this server: the rate limit, the total limit']);
+        'the per-trade cap, at most 2 transactions per hour counted in fixed windows, the expiry; enforced only by this server: the rate limit, the total limit, the fee cap']);
     assertSameWords(sc, txt, view);
 });
 
@@ -800,8 +801,8 @@ test('signed bytes that enforce something else than the words make the compariso
         ['recipient a stranger', (ps) => { call(ps).rules[1].params = [addrWord(STRANGER.address)]; },
             (v) => !v.cannot.includes('Transfer to other addresses') && v.unexplained.length === 1],
         ['recipient rule dropped', (ps) => { call(ps).rules.splice(1, 1); },
-            (v) => !v.cannot.includes('Transfer to other addresses') && v.notes.at(-1).endsWith('only by this server: the recipient, the rate limit, the total limit')],
-        ['amount rule dropped', (ps) => { call(ps).rules.splice(2, 1); }, (v) => v.notes.at(-1).endsWith('only by this server: the per-trade cap, the rate limit, the total limit')],
+            (v) => !v.cannot.includes('Transfer to other addresses') && v.notes.at(-1).endsWith('only by this server: the recipient, the rate limit, the total limit, the fee cap')],
+        ['amount rule dropped', (ps) => { call(ps).rules.splice(2, 1); }, (v) => v.notes.at(-1).endsWith('only by this server: the per-trade cap, the rate limit, the total limit, the fee cap')],
         ['amount rule on amountOutMinimum (offset 160)', (ps) => { call(ps).rules[2].offset = 160; }, (v) => v.unexplained.length === 1],
         ['amount rule LESS_THAN_OR_EQUAL -> GREATER_THAN_OR_EQUAL', (ps) => { call(ps).rules[2].condition = COND.GREATER_THAN_OR_EQUAL; }, (v) => v.unexplained.length === 1],
         ['one trade in total: no-reset {3600, count 1}', (ps) => { rate(ps).count = 1; },
