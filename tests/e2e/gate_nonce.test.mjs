@@ -7,9 +7,9 @@
 // ever run, so the executable total is the sum over unused nonces of the largest amount signed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KernelV3_1AccountAbi, constants } from '@zerodev/sdk';
@@ -362,4 +362,32 @@ test('Kernel v3: the nonce key must select the session permission (SDK layout), 
         assert.equal(s.cancel.data, want);
     }
     assert.ok(text(r).includes(`data ${want}`));
+});
+
+test('--bundler on the command line and "bundler" in the config file reach the gate (same evidence as SKM_BUNDLER_<id>)', { skip }, async (t) => {
+    const { dir, clock, stub, sessionId, ex } = await setup(t);
+    const a = await ex.authorize(sessionId, op(50, 0), 50);
+    stub.receipts[a.userOpHash] = { success: false, tx: '0x' + 'ef'.repeat(32) };
+    // spawn, not spawnSync: the stub answers from this process's event loop
+    const report = (args) => new Promise((resolve, reject) => {
+        const child = spawn(TEST_BIN, ['exec', 'report', '--data-dir', dir, ...args], {
+            env: { PATH: process.env.PATH, SKM_TEST_CLOCK: clock.file }, stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (c) => (out += c));
+        child.on('error', reject);
+        child.on('close', () => resolve(JSON.parse(out.trim().split('\n').at(-1))));
+        child.stdin.end(JSON.stringify({ reservationId: a.reservationId, outcome: 'failed' }) + '\n');
+    });
+    // a bundler for another chain does not count
+    assert.equal((await report(['--bundler', `1=${stub.url}`])).stillCounts, true);
+    const cfgFile = path.join(dir, 'config.json');
+    writeFileSync(cfgFile, JSON.stringify({ bundler: { 8453: stub.url } }));
+    const r = await report(['--config', cfgFile]);
+    assert.equal(r.state, 'released', JSON.stringify(r));
+    assert.match(r.evidence, /ran and reverted in transaction 0x(ef){32}/);
+    assert.equal((await report(['--bundler', `8453=${stub.url}`])).alreadyRecorded, true);
+    // a bad --bundler value is a usage error, named
+    const bad = spawnSync(TEST_BIN, ['--bundler'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
 });
