@@ -15,6 +15,13 @@ static struct {
     struct chain_client *cl;
 } g_clients[MAX_CLIENTS];
 static int g_n_clients;
+static struct chain_config g_bundler_cfg;
+static int g_bundler_cfg_ready;
+static struct {
+    uint64_t chain_id;
+    struct chain_client *cl;
+} g_bundlers[MAX_CLIENTS];
+static int g_n_bundlers;
 
 struct db *app_db(const struct skm_config *cfg, struct mcp_error *err)
 {
@@ -71,8 +78,51 @@ struct chain_client *app_chain(const struct skm_config *cfg, uint64_t chain_id, 
     return cl;
 }
 
+static enum mcp_rc bundler_cfg(const struct skm_config *cfg, struct mcp_error *err)
+{
+    json_t *file = cfg->file ? json_object_get(cfg->file, "bundler") : NULL;
+
+    if (g_bundler_cfg_ready)
+        return MCP_OK;
+    chain_config_init_bundler(&g_bundler_cfg);
+    for (int i = 0; i < cfg->n_bundler; i++)
+        if (chain_config_add(&g_bundler_cfg, cfg->bundler[i], err) != MCP_OK)
+            return err->rc;
+    if (file != NULL && chain_config_add_json(&g_bundler_cfg, file, err) != MCP_OK)
+        return err->rc;
+    g_bundler_cfg_ready = 1;
+    return MCP_OK;
+}
+
+struct chain_client *app_bundler(const struct skm_config *cfg, uint64_t chain_id, struct mcp_error *err)
+{
+    const char *url;
+    struct chain_client *cl;
+
+    for (int i = 0; i < g_n_bundlers; i++)
+        if (g_bundlers[i].chain_id == chain_id)
+            return g_bundlers[i].cl;
+    if (bundler_cfg(cfg, err) != MCP_OK || chain_config_url(&url, &g_bundler_cfg, chain_id, err) != MCP_OK)
+        return NULL;
+    if (g_n_bundlers == MAX_CLIENTS) {
+        mcp_errf(err, MCP_EINVAL, "too many bundlers in use in one process (%d)", MAX_CLIENTS);
+        return NULL;
+    }
+    if (chain_client_new(&cl, &g_bundler_cfg, chain_id, err) != MCP_OK)
+        return NULL;
+    g_bundlers[g_n_bundlers].chain_id = chain_id;
+    g_bundlers[g_n_bundlers++].cl = cl;
+    return cl;
+}
+
 void app_state_close(void)
 {
+    for (int i = 0; i < g_n_bundlers; i++)
+        chain_client_free(g_bundlers[i].cl);
+    g_n_bundlers = 0;
+    if (g_bundler_cfg_ready)
+        chain_config_free(&g_bundler_cfg);
+    g_bundler_cfg_ready = 0;
     for (int i = 0; i < g_n_clients; i++)
         chain_client_free(g_clients[i].cl);
     g_n_clients = 0;

@@ -25,6 +25,11 @@ struct chain_client;
  * a bad --rpc spec. */
 struct chain_client *app_chain(const struct skm_config *cfg, uint64_t chain_id, struct mcp_error *err);
 
+/* A JSON-RPC client for the ERC-4337 bundler of chain_id, from --bundler, SKM_BUNDLER_<id>
+ * and the config file's "bundler" object (same precedence as app_chain). Returns: as
+ * app_chain (MCP_ENOTFOUND: no bundler configured for the chain). */
+struct chain_client *app_bundler(const struct skm_config *cfg, uint64_t chain_id, struct mcp_error *err);
+
 void app_state_close(void);
 
 #endif

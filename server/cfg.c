@@ -23,8 +23,11 @@ static const char usage_text[] =
     "options:\n"
     "  --data-dir DIR       where the database and keys live (env SESSIONKEY_MCP_HOME;\n"
     "                       default $XDG_DATA_HOME/sessionkey-mcp or ~/.local/share/sessionkey-mcp)\n"
-    "  --config FILE        JSON config file: {\"dataDir\", \"logLevel\", \"maxLineBytes\", \"rpc\": {\"8453\": URL}}\n"
+    "  --config FILE        JSON config file: {\"dataDir\", \"logLevel\", \"maxLineBytes\", \"rpc\": {\"8453\": URL},\n"
+    "                       \"bundler\": {\"8453\": URL}}\n"
     "  --rpc CHAINID=URL    chain JSON-RPC endpoint (repeatable; env SKM_RPC_<CHAINID>)\n"
+    "  --bundler CHAINID=URL  ERC-4337 bundler endpoint: the gate reads operation receipts there\n"
+    "                       (repeatable; env SKM_BUNDLER_<CHAINID>)\n"
     "  --log-level LEVEL    debug, info, notice, warning (default), error, off; logs go to stderr\n"
     "  --max-line-bytes N   longest accepted input line (default 4194304)\n"
     "  --account TYPE       the account a request gets when it names none: kernel-v3 (ZeroDev Kernel v3\n"
@@ -115,6 +118,9 @@ static int load_file(struct skm_config *cfg, int dir_given, int level_given, int
     v = json_object_get(cfg->file, "rpc");
     if (v != NULL && !json_is_object(v))
         return file_type_error(cfg, "rpc", "an object mapping chain ids to URLs");
+    v = json_object_get(cfg->file, "bundler");
+    if (v != NULL && !json_is_object(v))
+        return file_type_error(cfg, "bundler", "an object mapping chain ids to bundler URLs");
     return 1;
 }
 
@@ -219,6 +225,14 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
         } else if (opt_is(a, "--account")) {
             if ((cfg->account_opt = need_value(&i, argc, argv)) == NULL)
                 return CFG_EXIT_USAGE;
+        } else if (opt_is(a, "--bundler")) {
+            if ((val = need_value(&i, argc, argv)) == NULL)
+                return CFG_EXIT_USAGE;
+            if (cfg->n_bundler == CFG_MAX_RPC) {
+                fprintf(stderr, "sessionkey-mcp: at most %d --bundler options\n", CFG_MAX_RPC);
+                return CFG_EXIT_USAGE;
+            }
+            cfg->bundler[cfg->n_bundler++] = val;
         } else {
             fprintf(stderr, "sessionkey-mcp: unknown option \"%s\" (see --help)\n", a);
             return CFG_EXIT_USAGE;

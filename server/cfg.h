@@ -19,6 +19,8 @@ struct skm_config {
     size_t max_line;          /* input line limit in bytes (default 4 MiB) */
     const char *rpc[CFG_MAX_RPC]; /* "CHAINID=URL" specs from --rpc, borrowed from argv */
     int n_rpc;
+    const char *bundler[CFG_MAX_RPC]; /* "CHAINID=URL" specs from --bundler (ERC-4337 bundler) */
+    int n_bundler;
     int check_assets;         /* --check-assets: validate compiled-in assets and exit */
     const char *account_opt;  /* --account value, borrowed from argv, or NULL */
     json_t *default_account;  /* the resolved default account (owned; cfg_account.h), or NULL */

@@ -14,6 +14,15 @@ void chain_config_init(struct chain_config *c)
     c->attempts = CHAIN_DEFAULT_ATTEMPTS;
     c->backoff_ms = CHAIN_DEFAULT_BACKOFF_MS;
     c->max_response = CHAIN_DEFAULT_MAX_RESPONSE;
+    c->env_prefix = CHAIN_ENV_PREFIX;
+    c->option = "--rpc";
+}
+
+void chain_config_init_bundler(struct chain_config *c)
+{
+    chain_config_init(c);
+    c->env_prefix = BUNDLER_ENV_PREFIX;
+    c->option = "--bundler";
 }
 
 void chain_config_free(struct chain_config *c)
@@ -229,7 +238,8 @@ enum mcp_rc chain_config_url(const char **url, const struct chain_config *c, uin
         *url = c->ep[i].url;
         return MCP_OK;
     }
-    snprintf(name, sizeof name, "%s%llu", CHAIN_ENV_PREFIX, (unsigned long long)chain_id);
+    snprintf(name, sizeof name, "%s%llu", c->env_prefix ? c->env_prefix : CHAIN_ENV_PREFIX,
+             (unsigned long long)chain_id);
     env = getenv(name);
     if (env != NULL && env[0] != '\0') {
         if (chain_url_check(env, name, err) != MCP_OK)
@@ -242,6 +252,7 @@ enum mcp_rc chain_config_url(const char **url, const struct chain_config *c, uin
         return MCP_OK;
     }
     return mcp_errf(err, MCP_ENOTFOUND,
-                    "no RPC endpoint for chain %llu: pass --rpc %llu=URL or set %s",
-                    (unsigned long long)chain_id, (unsigned long long)chain_id, name);
+                    "no %s endpoint for chain %llu: pass %s %llu=URL or set %s",
+                    c->option && strcmp(c->option, "--bundler") == 0 ? "bundler" : "RPC",
+                    (unsigned long long)chain_id, c->option ? c->option : "--rpc", (unsigned long long)chain_id, name);
 }

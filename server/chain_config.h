@@ -20,6 +20,9 @@
 #define CHAIN_MAX_ENDPOINTS 64
 #define CHAIN_URL_MAX 2048
 #define CHAIN_ENV_PREFIX "SKM_RPC_"
+/* ERC-4337 bundler endpoints (eth_getUserOperationReceipt, ...): the same three sources, as
+ * --bundler CHAINID=URL, SKM_BUNDLER_<CHAINID> and the config file's "bundler" object. */
+#define BUNDLER_ENV_PREFIX "SKM_BUNDLER_"
 /* 2^53 - 1: chain ids stay exact as JSON numbers in JavaScript clients (no real chain is near). */
 #define CHAIN_ID_MAX 9007199254740991ULL
 
@@ -43,10 +46,15 @@ struct chain_config {
     unsigned attempts;       /* tries per call on transport errors, >= 1 */
     long backoff_ms;         /* delay before the 2nd try; doubles each time, +0..50% jitter */
     size_t max_response;     /* cap on one response body */
+    const char *env_prefix;  /* CHAIN_ENV_PREFIX, or BUNDLER_ENV_PREFIX for bundler endpoints */
+    const char *option;      /* the option that names these endpoints: "--rpc" or "--bundler" */
 };
 
-/* Empty endpoint list and the CHAIN_DEFAULT_* limits. */
+/* Empty endpoint list and the CHAIN_DEFAULT_* limits (chain RPC endpoints: --rpc). */
 void chain_config_init(struct chain_config *c);
+
+/* As chain_config_init, for bundler endpoints (--bundler, SKM_BUNDLER_<id>). */
+void chain_config_init_bundler(struct chain_config *c);
 
 /* Free the URLs; c can be initialized again afterwards. */
 void chain_config_free(struct chain_config *c);

@@ -78,6 +78,22 @@ static const char schema_v1[] =
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
+/* Version 2 (issue 11): ledger rows bound to the ERC-4337 nonce a signature was given for.
+ * nonce_key: "0x" + 48 hex digits (the 192-bit key), nonce_seq: decimal, NULL for a check
+ * without a signature. signed_at: the latest signature for that nonce. ledger_ops: every
+ * user operation hash signed for a reservation (retries on one nonce sign several). */
+static const char schema_v2[] =
+    "ALTER TABLE ledger ADD COLUMN nonce_key TEXT;"
+    "ALTER TABLE ledger ADD COLUMN nonce_seq TEXT;"
+    "ALTER TABLE ledger ADD COLUMN signed_at INTEGER;"
+    "CREATE UNIQUE INDEX ledger_nonce ON ledger(session_id, nonce_key, nonce_seq);"
+    "CREATE TABLE ledger_ops("
+    " op_hash TEXT PRIMARY KEY,"
+    " reservation_id TEXT NOT NULL REFERENCES ledger(reservation_id),"
+    " amount TEXT NOT NULL,"
+    " signed_at INTEGER NOT NULL);"
+    "CREATE INDEX ledger_ops_reservation ON ledger_ops(reservation_id);";
+
 void db_random_id(char out[DB_ID_SIZE], const char prefix[4])
 {
     static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -214,6 +230,11 @@ static enum mcp_rc migrate(struct db *db, struct mcp_error *err)
     }
     if (v == 0 && (exec(db, schema_v1, "creating the database", err) != MCP_OK ||
                    exec(db, "PRAGMA user_version = 1", "creating the database", err) != MCP_OK)) {
+        db_rollback(db);
+        return MCP_EDB;
+    }
+    if (v <= 1 && (exec(db, schema_v2, "updating the database", err) != MCP_OK ||
+                   exec(db, "PRAGMA user_version = 2", "updating the database", err) != MCP_OK)) {
         db_rollback(db);
         return MCP_EDB;
     }

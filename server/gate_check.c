@@ -179,6 +179,41 @@ static int check_request(struct gate_decision *d, const struct policy *p, const 
     return 1;
 }
 
+/* ---- the user operation: nonce, fee, paymaster (issue 11) ---- */
+
+static int check_op(struct gate_decision *d, const struct policy *p, const struct gate_request *rq)
+{
+    char a[POLICY_WORDS_MAX], b[POLICY_WORDS_MAX], pm[ETH_ADDR_STR_SIZE];
+
+    if (rq->nonce == GATE_NONCE_WRONG_KEY) {
+        deny(d, GATE_NONCE_KEY, 0, "The operation's nonce key is not this session's: %s. Nothing was signed; build "
+             "the operation with the session's nonce key.", rq->nonce_words);
+        return 0;
+    }
+    if (rq->nonce == GATE_NONCE_SETTLED) {
+        deny(d, GATE_NONCE_USED, 0, "The operation's nonce (%s) was already used: its operation was settled. Nothing "
+             "was signed; build the operation with the account's next nonce (EntryPoint getNonce).", rq->nonce_words);
+        return 0;
+    }
+    if (rq->has_fee && (rq->fee_overflow || eth_u256_cmp(&rq->fee, &p->max_fee_per_op) > 0)) {
+        policy_words_amount(a, sizeof a, &rq->fee, 18, "ETH", 0);
+        policy_words_amount(b, sizeof b, &p->max_fee_per_op, 18, "ETH", 0);
+        deny(d, GATE_FEE_CAP, 0, "This operation could cost up to %s in fees ((gas limits) x maxFeePerGas); the "
+             "session allows at most %s per operation. Nothing was signed; lower the gas limits or maxFeePerGas, or "
+             "ask the user for a session with a higher maxFeePerOperation.", rq->fee_overflow ? "more than anyone "
+             "holds" : a, b);
+        return 0;
+    }
+    if (rq->has_paymaster && policy_paymaster_index(p, rq->paymaster) < 0) {
+        eth_addr_format(pm, rq->paymaster);
+        deny(d, GATE_PAYMASTER_NOT_ALLOWED, 0, "This operation names the paymaster %s, which the session does not "
+             "allow%s. Nothing was signed; send it without a paymaster (the wallet pays its gas) or with one the user "
+             "approved.", pm, p->n_paymasters == 0 ? " (it allows none)" : "");
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- one call ---- */
 
 /* Structural rules that hold whatever the scope says. */
@@ -465,6 +500,23 @@ static int total_spend(struct eth_u256 *sum, const struct gate_effects *fx)
     return 1;
 }
 
+/* What is already spent or reserved, and the total after this execution. A retry on a nonce
+ * already reserved replaces that reservation by the larger of the two amounts. Returns
+ * nonzero on overflow. */
+static int used_after(struct eth_u256 *used, struct eth_u256 *after, const struct gate_state *st,
+                      const struct eth_u256 *amount)
+{
+    int overflow = eth_u256_add(used, &st->spent, &st->reserved);
+
+    if (st->retry) {
+        struct eth_u256 base;
+        eth_u256_sub(&base, used, &st->retry_amount); /* retry_amount is part of reserved */
+        return overflow | eth_u256_add(after, &base,
+                                       eth_u256_cmp(amount, &st->retry_amount) > 0 ? amount : &st->retry_amount);
+    }
+    return overflow | eth_u256_add(after, used, amount);
+}
+
 static int check_caps(const struct ctx *c, const struct gate_state *st)
 {
     struct eth_u256 used, after;
@@ -478,8 +530,7 @@ static int check_caps(const struct ctx *c, const struct gate_state *st)
              c->noun);
         return 0;
     }
-    overflow = eth_u256_add(&used, &st->spent, &st->reserved);
-    overflow |= eth_u256_add(&after, &used, &c->d->amount);
+    overflow = used_after(&used, &after, st, &c->d->amount);
     if (overflow || eth_u256_cmp(&after, &c->p->max_total) > 0) {
         amount_words(a, sizeof a, c->p, &after);
         amount_words(b, sizeof b, c->p, &c->p->max_total);
@@ -496,8 +547,16 @@ static int check_rate(const struct ctx *c, const struct gate_state *st)
     char rate[POLICY_WORDS_MAX], period[POLICY_WORDS_MAX], next[24], left[64];
     int64_t at;
 
-    if (!policy_has_rate_limit(c->p) || st->in_window < c->p->rate_count)
+    if (!policy_has_rate_limit(c->p) || st->retry || st->in_window < c->p->rate_count)
         return 1;
+    if (st->window_oldest == 0 || st->in_window - st->unsettled < 1) {
+        policy_words_rate(rate, sizeof rate, c->p->rate_count, c->p->rate_period, c->noun);
+        deny(c->d, GATE_RATE_LIMIT, 0, "The session allows %s, and %u signed operation%s not settled yet; each "
+             "holds its slot until the chain shows it ran or can never run. Report each one with report_execution "
+             "(the transaction hash, or \"failed\" once it reverted or its nonce was used), or retry it on the same "
+             "nonce.", rate, (unsigned)st->unsettled, st->unsettled == 1 ? " is" : "s are");
+        return 0;
+    }
     at = st->window_oldest + (int64_t)c->p->rate_period;
     policy_words_rate(rate, sizeof rate, c->p->rate_count, c->p->rate_period, c->noun);
     policy_words_duration(period, sizeof period, c->p->rate_period);
@@ -513,8 +572,9 @@ static void allow(const struct ctx *c, const struct gate_state *st)
     struct eth_u256 after, left = {{0}};
     char a[POLICY_WORDS_MAX], l[POLICY_WORDS_MAX], t[POLICY_WORDS_MAX];
 
-    eth_u256_add(&after, &st->spent, &st->reserved);
-    eth_u256_add(&after, &after, &c->d->amount);
+    struct eth_u256 used;
+
+    used_after(&used, &after, st, &c->d->amount);
     eth_u256_sub(&left, &c->p->max_total, &after); /* after <= max_total here */
     amount_words(a, sizeof a, c->p, &c->d->amount);
     amount_words(l, sizeof l, c->p, &left);
@@ -535,7 +595,7 @@ void gate_check(struct gate_decision *d, const struct policy *p, const struct ga
     d->rule = GATE_ALLOWED;
     if (!total_spend(&d->amount, fx))
         memset(&d->amount, 0xff, sizeof d->amount);
-    if (!check_integrity(d, st) || !check_session(d, p, st) || !check_request(d, p, rq))
+    if (!check_integrity(d, st) || !check_session(d, p, st) || !check_request(d, p, rq) || !check_op(d, p, rq))
         return;
     if (fx->n == 0) {
         deny(d, GATE_MALFORMED_CALLDATA, 0, "The execution has no calls.");

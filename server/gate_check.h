@@ -16,6 +16,14 @@
  *                           calls are not the operation's calls
  *     MALFORMED_CALLDATA    the operation's callData is an execute() that does not decode
  *                           (unknown mode, short or non-canonical data, empty batch)
+ *   The user operation itself (issue 11; only when one was given)
+ *     NONCE_KEY             the nonce key is not the session's (Kernel v3: it must select the
+ *                           session's permission validator; other accounts: the key of the
+ *                           session's first signature)
+ *     NONCE_USED            the nonce's operation was already settled (executed, or shown
+ *                           used or reverted on chain): use the account's next nonce
+ *     FEE_CAP               (all gas limits) x maxFeePerGas is more than maxFeePerOperation
+ *     PAYMASTER_NOT_ALLOWED a paymaster the session does not list
  *   Each call, in order (inner calls of a router multicall right after it)
  *     DELEGATECALL          the account would run another contract's code as itself
  *     SELF_CALL             a call to the account itself (modules, owners, upgrades, ...)
@@ -46,9 +54,12 @@
  *     UNLIMITED_APPROVAL    an allowed approval or permit of the type's maximum
  *   The execution as a whole
  *     PER_TX_CAP            the execution spends more than maxPerTransaction
- *     TOTAL_CAP             spent + reserved + this execution > maxTotal
+ *     TOTAL_CAP             spent + reserved + this execution > maxTotal (a retry on a nonce
+ *                           already reserved counts the larger of its two amounts, once)
  *     RATE_LIMIT            rate_count executions already in the last rate_period seconds
- *                           (a sliding window: no double spend around a period boundary)
+ *                           (a sliding window: no double spend around a period boundary;
+ *                           a signed operation not yet settled holds its slot until it
+ *                           settles; a retry on its nonce takes no new slot)
  * An allowed decision has rule "ALLOWED".
  *
  * What an execution spends: the sum over its effects of swap amountIn (exact input) or
@@ -95,6 +106,10 @@
 #define GATE_PER_TX_CAP "PER_TX_CAP"
 #define GATE_TOTAL_CAP "TOTAL_CAP"
 #define GATE_RATE_LIMIT "RATE_LIMIT"
+#define GATE_NONCE_KEY "NONCE_KEY"
+#define GATE_NONCE_USED "NONCE_USED"
+#define GATE_FEE_CAP "FEE_CAP"
+#define GATE_PAYMASTER_NOT_ALLOWED "PAYMASTER_NOT_ALLOWED"
 
 #define GATE_REASON_MAX 480
 
@@ -103,6 +118,12 @@ enum gate_userop_problem {
     GATE_USEROP_HASH_WITHOUT_OP = 1, /* -> USEROP_REQUIRED */
     GATE_USEROP_HASH_DIFFERS = 2,    /* -> USEROP_MISMATCH */
     GATE_USEROP_CALLS_DIFFER = 3     /* -> USEROP_MISMATCH */
+};
+
+enum gate_nonce_problem {
+    GATE_NONCE_OK = 0,
+    GATE_NONCE_WRONG_KEY = 1,  /* -> NONCE_KEY (nonce_words says which key is the session's) */
+    GATE_NONCE_SETTLED = 2     /* -> NONCE_USED */
 };
 
 /* What the request claims about itself (everything optional). */
@@ -116,6 +137,14 @@ struct gate_request {
     enum gate_userop_problem userop;
     int execute_malformed;   /* the operation's callData is an execute() the gate cannot read */
     char why[GATE_WHY_MAX];  /* ... and why (from gate_decode_kernel) */
+    /* The user operation's nonce, fee and paymaster (issue 11), when one was given. */
+    enum gate_nonce_problem nonce;
+    char nonce_words[200];   /* the key that was used and the one that is the session's */
+    int has_fee;
+    int fee_overflow;        /* the fee does not fit in 256 bits */
+    struct eth_u256 fee;     /* wei: (all gas limits) x maxFeePerGas */
+    int has_paymaster;
+    uint8_t paymaster[20];
 };
 
 /* What the store knows at decision time (read inside the write transaction). */
@@ -128,6 +157,9 @@ struct gate_state {
     int64_t window_oldest;   /* created_at of the oldest of those (0 when none) */
     int policy_tampered;     /* 1: the stored policy is not what was signed (gate_integrity.h) */
     const char *tamper_why;  /* ... what differs, in words (borrowed), or NULL */
+    uint32_t unsettled;      /* signed operations not settled yet (each holds a rate slot) */
+    int retry;               /* 1: a retry on a nonce already reserved (no new rate slot) */
+    struct eth_u256 retry_amount; /* ... the amount it holds (counted in reserved) */
 };
 
 struct gate_decision {

@@ -15,7 +15,10 @@
 #include "gate_input.h"
 #include "gate_integrity.h"
 #include "gate_price.h"
+#include "gate_evidence.h"
 #include "gate_ledger.h"
+#include "gate_nonce.h"
+#include "gate_opfacts.h"
 #include "gate_sign.h"
 #include "log.h"
 #include "policy.h"
@@ -35,6 +38,8 @@ struct work {
     char tamper_why[200];
     char reservation[GATE_RESERVATION_ID_MAX];
     int64_t reserved_until;
+    struct gate_opfacts of;   /* the user operation's nonce and an earlier reservation for it */
+    int new_bound;            /* 1: this call made a new reservation for a signature */
 };
 
 static void work_free(struct work *w)
@@ -116,6 +121,31 @@ static void check_hash(struct work *w)
         w->in.rq.userop = GATE_USEROP_HASH_DIFFERS;
 }
 
+/* Reserve what an allowed execution spends. With a user operation the reservation is bound
+ * to its nonce (a retry on the nonce reuses it: the larger amount, once) and lasts until the
+ * session's validUntil, after which the signed operation can no longer be valid. */
+static enum mcp_rc reserve(struct work *w, const struct gate_env *env, int retry, struct mcp_error *err)
+{
+    enum mcp_rc rc;
+
+    if (!w->in.has_op) {
+        w->reserved_until = env->now + env->lapse;
+        return gate_ledger_reserve(w->reservation, env->db, w->row.id, &w->d.amount, env->now, env->lapse, err);
+    }
+    w->reserved_until = w->p.valid_until;
+    if (retry) {
+        snprintf(w->reservation, sizeof w->reservation, "%s", w->of.existing.reservation_id);
+        rc = gate_nonce_retry(env->db, w->reservation, &w->d.amount, env->now, err);
+    } else {
+        rc = gate_nonce_reserve(w->reservation, env->db, w->row.id, &w->d.amount, &w->of.nonce, env->now,
+                                w->p.valid_until, err);
+        w->new_bound = rc == MCP_OK;
+    }
+    if (rc == MCP_OK)
+        rc = gate_nonce_add_op(env->db, w->reservation, w->op_hash, &w->d.amount, env->now, err);
+    return rc;
+}
+
 /* Inside the write lock: read, decide, reserve, audit. */
 static enum mcp_rc decide(struct work *w, const struct gate_env *env, struct mcp_error *err)
 {
@@ -129,17 +159,18 @@ static enum mcp_rc decide(struct work *w, const struct gate_env *env, struct mcp
     if ((rc = check_integrity(w, err)) != MCP_OK)
         return rc;
     check_hash(w);
+    if (w->in.has_op &&
+        (rc = gate_opfacts(&w->of, &w->in.rq, env->db, &w->row, &w->p, &w->in.op, env->now, err)) != MCP_OK)
+        return rc;
     if ((rc = gate_ledger_totals(&w->totals, env->db, w->row.id, env->now, w->p.rate_period, err)) != MCP_OK)
         return rc;
     st = (struct gate_state){db_session_status(&w->row, env->now), env->now, w->totals.spent, w->totals.reserved,
-                             w->totals.in_window, w->totals.window_oldest, w->tampered, w->tamper_why};
+                             w->totals.in_window, w->totals.window_oldest, w->tampered, w->tamper_why,
+                             w->totals.unsettled, w->of.existing.found && w->of.existing.lapses_at > env->now,
+                             w->of.existing.amount};
     gate_check(&w->d, &w->p, &w->fx, &w->in.rq, &st);
-    if (w->d.allowed) {
-        if ((rc = gate_ledger_reserve(w->reservation, env->db, w->row.id, &w->d.amount, env->now, env->lapse, err)) !=
-            MCP_OK)
-            return rc;
-        w->reserved_until = env->now + env->lapse;
-    }
+    if (w->d.allowed && (rc = reserve(w, env, st.retry, err)) != MCP_OK)
+        return rc;
     if ((details = decision_details(w)) == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
     rc = db_audit_append(env->db, env->now, w->row.wallet, w->row.id,
@@ -169,8 +200,13 @@ static void release_after_sign_failure(const struct work *w, const struct gate_e
     struct mcp_error e2;
     json_t *d = json_pack("{s:s, s:s}", "reservationId", w->reservation, "reason", why);
 
+    if (w->in.has_op && !w->new_bound) { /* a retry: the earlier signatures on this nonce still count */
+        json_decref(d);
+        return;
+    }
     if (db_begin(env->db, &e2) == MCP_OK &&
-        gate_ledger_settle(&s, env->db, w->reservation, GATE_OUTCOME_FAILED, NULL, env->now, &e2) == MCP_OK &&
+        gate_ledger_settle_evidence(&s, env->db, w->reservation, GATE_OUTCOME_FAILED, NULL, GATE_EVIDENCE_NEVER_SIGNED,
+                                    env->now, &e2) == MCP_OK &&
         db_audit_append(env->db, env->now, w->row.wallet, w->row.id, "execution_released", d, &e2) == MCP_OK &&
         db_commit(env->db, &e2) == MCP_OK) {
         json_decref(d);
@@ -294,6 +330,8 @@ static enum mcp_rc report_args(enum gate_outcome *outcome, const char **tx, json
 }
 
 struct report {
+    struct gate_evidence_result ev;
+    int checked;              /* the chain was asked (ev holds its answer) */
     struct gate_settled s;
     struct session_row row;
     int have_row;
@@ -328,7 +366,9 @@ static enum mcp_rc settle(struct report *r, const struct gate_env *env, json_t *
         return rc;
     if (id == NULL)
         return mcp_errf(err, MCP_EINVAL, "reservationId is required: the id authorize_execution returned");
-    if ((rc = gate_ledger_settle(&r->s, env->db, id, outcome, tx, env->now, err)) != MCP_OK ||
+    if (r->ev.ev == GATE_EVIDENCE_EXECUTED && r->ev.tx_hash[0])
+        tx = r->ev.tx_hash;
+    if ((rc = gate_ledger_settle_evidence(&r->s, env->db, id, outcome, tx, r->ev.ev, env->now, err)) != MCP_OK ||
         (rc = db_session_get(env->db, &r->row, r->s.session_id, err)) != MCP_OK)
         return rc;
     r->have_row = 1;
@@ -339,10 +379,40 @@ static enum mcp_rc settle(struct report *r, const struct gate_env *env, json_t *
         return MCP_OK;
     if ((d = report_details(r, id, tx, why)) == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    if (r->checked)
+        json_object_set_new(d, "evidence", json_string(r->ev.words));
     rc = db_audit_append(env->db, env->now, r->row.wallet, r->row.id,
-                         outcome == GATE_OUTCOME_EXECUTED ? "execution_committed" : "execution_released", d, err);
+                         r->s.still_counts ? "execution_still_counts" :
+                         strcmp(r->s.state, "committed") == 0 ? "execution_committed" : "execution_released", d, err);
     json_decref(d);
     return rc;
+}
+
+/* A "failed" report of a signed operation that still counts: ask the chain first (outside
+ * the write lock: network reads never hold the database). */
+static enum mcp_rc read_evidence(struct report *r, const struct gate_env *env, json_t *args, struct mcp_error *err)
+{
+    const char *id = json_string_value(json_object_get(args, "reservationId"));
+    const char *o = json_string_value(json_object_get(args, "outcome"));
+    struct gate_signed sg;
+    struct session_row row;
+    uint8_t wallet[20];
+    enum mcp_rc rc;
+
+    if (id == NULL || o == NULL || strcmp(o, "failed") != 0)
+        return MCP_OK; /* settle() names what is missing */
+    if ((rc = gate_nonce_load(&sg, env->db, id, err)) != MCP_OK)
+        return rc;
+    if (!sg.bound || strcmp(sg.state, "reserved") != 0 || sg.lapses_at <= env->now)
+        return MCP_OK;
+    if ((rc = db_session_get(env->db, &row, sg.session_id, err)) != MCP_OK)
+        return rc;
+    if (eth_hex_decode(wallet, 20, row.wallet, "wallet", err) == MCP_OK) {
+        gate_evidence_read(&r->ev, env->cfg, row.chain_id, wallet, &sg);
+        r->checked = 1;
+    }
+    db_session_row_free(&row);
+    return r->checked ? MCP_OK : err->rc;
 }
 
 static json_t *report_render(const struct report *r, const char *id)
@@ -353,8 +423,13 @@ static json_t *report_render(const struct report *r, const char *id)
 
     amount_words(amount, sizeof amount, &r->p, &r->s.amount);
     gate_figures(&f, &r->p, &r->t, r->row.feature);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "reservationId", id, "sessionId", r->row.id, "state", r->s.state,
-                  "amount", amount, "late", r->s.late, "alreadyRecorded", r->s.already);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "reservationId", id, "sessionId", r->row.id, "state",
+                  r->s.state, "amount", amount, "late", r->s.late, "alreadyRecorded", r->s.already, "stillCounts",
+                  r->s.still_counts);
+    if (o != NULL && r->checked)
+        json_object_set_new(o, "evidence", json_string(r->ev.words));
+    if (o != NULL && r->ev.tx_hash[0])
+        json_object_set_new(o, "txHash", json_string(r->ev.tx_hash));
     if (o != NULL && gate_figures_set(o, &f) != 0) {
         json_decref(o);
         o = NULL;
@@ -369,6 +444,8 @@ enum mcp_rc gate_report(json_t **out, const struct gate_env *env, json_t *args, 
 
     *out = NULL;
     memset(&r, 0, sizeof r);
+    if ((rc = read_evidence(&r, env, args, err)) != MCP_OK)
+        return rc;
     if (db_begin(env->db, err) != MCP_OK)
         return err->rc;
     if ((rc = settle(&r, env, args, err)) == MCP_OK)

@@ -10,7 +10,10 @@
  *   ("execution_allowed" / "execution_denied"). If signing fails after the commit, the
  *   reservation is released again ("execution_released", reason "signing failed") and the
  *   call fails with the reason.
- * report: BEGIN IMMEDIATE -> commit or release the reservation -> audit
+ * report: for "failed" on a signed reservation, first read what the chain shows
+ *   (gate_evidence.h, outside the write lock) -> BEGIN IMMEDIATE -> commit or release the
+ *   reservation (a signed one is released only with evidence; without it, it keeps counting)
+ *   -> audit
  *   ("execution_committed" / "execution_released") -> COMMIT, and return the session's live
  *   figures.
  *
@@ -22,6 +25,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "cfg.h"
 #include "db.h"
 #include "gate_price.h"
 #include "keys_master.h"
@@ -31,8 +35,9 @@ struct gate_env {
     struct db *db;
     struct keys_master *km;  /* may be NULL when no request will need a signature */
     int64_t now;
-    int64_t lapse;           /* seconds an unreported reservation counts (GATE_LAPSE_SECONDS) */
-    const struct skm_config *cfg;        /* the registry (NULL: built in) */
+    int64_t lapse;           /* seconds an unreported check without a signature counts (GATE_LAPSE_SECONDS) */
+    const struct skm_config *cfg;        /* the registry (NULL: built in); endpoints for settlement
+                                          * evidence (--bundler, --rpc) */
     const struct gate_quoter *quoter;    /* the price source (gate_price.h); NULL: none, so
                                           * every swap is refused NO_QUOTE */
 };
@@ -47,7 +52,8 @@ enum mcp_rc gate_authorize(json_t **out, const struct gate_env *env, json_t *arg
 
 /* Record an outcome (args borrowed: report_execution's arguments).
  * Returns: MCP_OK with *out = {reservationId, sessionId, state, amount, late, alreadyRecorded,
- * spent, remaining, executed, slicesDone?, slicesLeft?}; MCP_EINVAL; MCP_ENOTFOUND;
+ * stillCounts, evidence?, txHash?, spent, remaining, executed, slicesDone?, slicesLeft?};
+ * MCP_EINVAL; MCP_ENOTFOUND;
  * MCP_ECONFLICT; MCP_EDB. */
 enum mcp_rc gate_report(json_t **out, const struct gate_env *env, json_t *args,
                         struct mcp_error *err) SKM_WARN_UNUSED;

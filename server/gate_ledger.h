@@ -22,6 +22,15 @@
  * The rate limit counts executions (committed, or reserved and not lapsed) whose created_at
  * lies in the sliding window (now - rate_period, now]; released ones do not count.
  *
+ * Signed operations (issue 11; gate_nonce.h binds them to their ERC-4337 nonce): a
+ * reservation made for a signature counts until the chain shows it can never run, not until
+ * someone says so. A bare "failed" report leaves it counting (state stays 'reserved',
+ * still_counts = 1); it is released only with evidence (gate_evidence.h): the operation
+ * reverted, or its nonce was used by another operation. It lapses only when the signed
+ * operation itself can no longer be valid: lapses_at is the session's validUntil, which is
+ * in the signed data. Until it settles it holds a rate slot whatever its age; once committed
+ * its slot is the time the outcome was recorded (it ran at or before then).
+ *
  * Every function here runs inside the caller's transaction (db_begin ... db_commit). */
 #ifndef SKM_GATE_LEDGER_H
 #define SKM_GATE_LEDGER_H
@@ -40,7 +49,9 @@ struct gate_totals {
     long long executed;        /* committed executions */
     long long pending;         /* live reservations */
     uint32_t in_window;        /* counted executions created in (now - window, now] */
-    int64_t window_oldest;     /* created_at of the oldest of those, 0 when none */
+    int64_t window_oldest;     /* slot time of the oldest of those that settled or were never
+                                  signed, 0 when none */
+    uint32_t unsettled;        /* signed operations not settled (each holds a rate slot) */
 };
 
 /* Read a session's totals at time now. window: the rate period in seconds (0: no window;
@@ -58,6 +69,15 @@ enum mcp_rc gate_ledger_reserve(char id[GATE_RESERVATION_ID_MAX], struct db *db,
 
 enum gate_outcome { GATE_OUTCOME_EXECUTED = 1, GATE_OUTCOME_FAILED = 2 };
 
+/* What the chain shows about a signed operation (gate_evidence.h). */
+enum gate_evidence {
+    GATE_EVIDENCE_NONE = 0,      /* nothing that proves it can never run */
+    GATE_EVIDENCE_EXECUTED = 1,  /* a receipt says it ran: commit (tx hash from the receipt) */
+    GATE_EVIDENCE_REVERTED = 2,  /* a receipt says it ran and reverted: nothing was spent */
+    GATE_EVIDENCE_NONCE_USED = 3, /* the nonce was used by an operation this gate never signed */
+    GATE_EVIDENCE_NEVER_SIGNED = 4 /* signing failed: no signature was ever given for it */
+};
+
 /* What settling a reservation did. */
 struct gate_settled {
     char session_id[40];
@@ -66,6 +86,8 @@ struct gate_settled {
     int already;             /* 1: it was already in that state (nothing changed) */
     int late;                /* 1: reported after it lapsed */
     int64_t created_at;
+    int bound;               /* 1: a signature was given for it (bound to a nonce) */
+    int still_counts;        /* 1: "failed" without evidence: nothing changed, it still counts */
 };
 
 /* Commit (EXECUTED, tx_hash "0x" + 64 hex) or release (FAILED, tx_hash NULL or a hash) a
@@ -75,5 +97,13 @@ struct gate_settled {
 enum mcp_rc gate_ledger_settle(struct gate_settled *out, struct db *db, const char *reservation_id,
                                enum gate_outcome outcome, const char *tx_hash, int64_t now,
                                struct mcp_error *err) SKM_WARN_UNUSED;
+
+/* As gate_ledger_settle, with what the chain shows. A FAILED report of a signed reservation
+ * that has not lapsed releases it only with GATE_EVIDENCE_REVERTED, _NONCE_USED or _NEVER_SIGNED; otherwise
+ * nothing changes (state "reserved", still_counts = 1). GATE_EVIDENCE_EXECUTED commits,
+ * whatever the outcome said (tx_hash: the receipt's). */
+enum mcp_rc gate_ledger_settle_evidence(struct gate_settled *out, struct db *db, const char *reservation_id,
+                                        enum gate_outcome outcome, const char *tx_hash, enum gate_evidence ev,
+                                        int64_t now, struct mcp_error *err) SKM_WARN_UNUSED;
 
 #endif

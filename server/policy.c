@@ -377,6 +377,66 @@ static enum mcp_rc parse_label(struct policy *p, const struct req *rq, struct mc
     return MCP_OK;
 }
 
+/* ---- fees: the per-operation fee cap and the paymaster allow-list (issue 11) ---- */
+
+static enum mcp_rc parse_max_fee(struct policy *p, const struct req *rq, struct mcp_error *err)
+{
+    json_t *v = json_object_get(rq->perm, "maxFeePerOperation");
+    const char *s = json_string_value(v);
+
+    if (v == NULL)
+        return eth_u256_from_dec(&p->max_fee_per_op, POLICY_DEFAULT_MAX_FEE_WEI, "maxFeePerOperation", err);
+    if (s == NULL || decimal_places(s) > 18 || strspn(s, "0123456789.") != strlen(s) ||
+        eth_u256_from_units(&p->max_fee_per_op, s, 18, "maxFeePerOperation", NULL) != MCP_OK)
+        return mcp_errf(err, MCP_EINVAL, "maxFeePerOperation: expected an amount of ETH as a decimal string with at "
+                        "most 18 decimal places, such as \"0.005\"; leave it out for the default of 0.005 ETH");
+    if (eth_u256_is_zero(&p->max_fee_per_op))
+        return mcp_errf(err, MCP_EINVAL, "maxFeePerOperation: must be more than 0 ETH, or no operation could pay its "
+                        "gas; send an amount such as \"0.005\"");
+    return MCP_OK;
+}
+
+int policy_paymaster_index(const struct policy *p, const uint8_t pm[20])
+{
+    for (size_t i = 0; i < p->n_paymasters; i++)
+        if (memcmp(p->paymasters[i], pm, 20) == 0)
+            return (int)i;
+    return -1;
+}
+
+static enum mcp_rc parse_paymasters(struct policy *p, const struct req *rq, struct mcp_error *err)
+{
+    json_t *arr = json_object_get(rq->perm, "paymasters"), *v;
+    uint8_t a[20];
+    char what[40];
+    size_t i;
+
+    if (arr == NULL)
+        return MCP_OK;
+    if (!json_is_array(arr) || json_array_size(arr) > POLICY_MAX_PAYMASTERS)
+        return mcp_errf(err, MCP_EINVAL, "paymasters: expected a list of at most %d paymaster addresses; leave it "
+                        "out when the wallet pays its own gas", POLICY_MAX_PAYMASTERS);
+    json_array_foreach(arr, i, v) {
+        snprintf(what, sizeof what, "paymasters[%zu]", i);
+        if (parse_address(a, v, what, err) != MCP_OK)
+            return MCP_EINVAL;
+        if (memcmp(a, zero_addr, 20) == 0)
+            return mcp_errf(err, MCP_EINVAL, "%s: the zero address is not a paymaster; send the paymaster "
+                            "contract's address", what);
+        if (policy_paymaster_index(p, a) >= 0)
+            return mcp_errf(err, MCP_EINVAL, "%s: listed twice; send each paymaster once", what);
+        memcpy(p->paymasters[p->n_paymasters++], a, 20);
+    }
+    return MCP_OK;
+}
+
+static enum mcp_rc parse_fees(struct policy *p, const struct req *rq, struct mcp_error *err)
+{
+    if (parse_max_fee(p, rq, err) != MCP_OK)
+        return MCP_EINVAL;
+    return parse_paymasters(p, rq, err);
+}
+
 enum mcp_rc policy_from_request(struct policy *out, const struct skm_config *cfg, json_t *args,
                                 const uint8_t session_key[20], int64_t now, struct mcp_error *err)
 {
@@ -411,6 +471,8 @@ enum mcp_rc policy_from_request(struct policy *out, const struct skm_config *cfg
         rc = parse_label(out, &rq, err);
     if (rc == MCP_OK)
         rc = policy_price_from_request(out, rq.rgy, args, err);
+    if (rc == MCP_OK)
+        rc = parse_fees(out, &rq, err);
     if (rc != MCP_OK)
         memset(out, 0, sizeof *out);
     return rc;

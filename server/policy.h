@@ -29,6 +29,8 @@
 #define POLICY_LABEL_MAX 324             /* 80 characters of up to 4 UTF-8 bytes, + NUL */
 #define POLICY_MIN_DURATION 60           /* seconds: 1 minute */
 #define POLICY_MAX_DURATION 2592000      /* seconds: 30 days */
+#define POLICY_MAX_PAYMASTERS 8          /* permissions.paymasters maxItems */
+#define POLICY_DEFAULT_MAX_FEE_WEI "5000000000000000" /* 0.005 ETH per operation */
 
 struct policy_function {
     char signature[POLICY_SIG_MAX];     /* canonical; "" when only the selector is known */
@@ -81,6 +83,10 @@ struct policy {
     char label[POLICY_LABEL_MAX];       /* the request's label, or "" */
     char feature[POLICY_LABEL_MAX];     /* "twap", "stop_loss", else the label, or "" */
     struct policy_price price;          /* policy_price.h */
+    /* Fees (issue 11): what one operation may cost in gas, and who may pay for it. */
+    struct eth_u256 max_fee_per_op;     /* wei: (all gas limits) x maxFeePerGas must not exceed it */
+    size_t n_paymasters;                /* 0: no paymaster may be named */
+    uint8_t paymasters[POLICY_MAX_PAYMASTERS][20];
 };
 
 /* Build a policy from request_session_approval's arguments (borrowed; already valid against
@@ -94,7 +100,9 @@ struct policy {
  *   - spendToken: defaults to the token itself when contractAddress is a registered token,
  *     else to the chain's USDC (token_defaulted = 1); must be a registered token (we must
  *     know its decimals to read "50"); for a token contract it must be that token;
- *   - allowedFunctions resolved through the registry (rgy_resolve_function), no duplicates.
+ *   - allowedFunctions resolved through the registry (rgy_resolve_function), no duplicates;
+ *   - maxFeePerOperation: decimal ETH, above 0 (default 0.005 ETH); paymasters: checksummed
+ *     addresses, no duplicates, none by default.
  * ownerAddress defaults to walletAddress. valid_after = now, valid_until = now + duration.
  * feature: automation.kind ("twap", "stop_loss") when the request has one; else "twap" when
  * the label mentions TWAP, "stop_loss" when it mentions a stop loss, else the label.
@@ -138,5 +146,7 @@ void policy_hash(uint8_t out[32], const struct policy *p);
 int policy_all_swaps(const struct policy *p);
 /* 1 when a rate limit is set. */
 int policy_has_rate_limit(const struct policy *p);
+/* The index of paymaster pm in the allow-list, or -1. */
+int policy_paymaster_index(const struct policy *p, const uint8_t pm[20]);
 
 #endif

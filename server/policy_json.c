@@ -15,7 +15,9 @@ static const char *const policy_keys[] = {
     "contractKnown", "contractIsToken", "contractName", "family", "functions", "spendToken",
     "tokenSymbol", "tokenDecimals", "tokenUsd", "tokenKnown", "tokenDefaulted",
     "maxPerTransaction", "maxTotal", "rateLimitCount", "rateLimitPeriod", "validAfter",
-    "validUntil", "label", "feature", NULL};
+    "validUntil", "label", "feature",
+    "maxFeePerOperation", "paymasters", /* fees (issue 11) */
+    NULL};
 
 static const char *const function_keys[] = {"signature", "name", "selector", "category", "known",
                                              "overloaded", NULL};
@@ -56,9 +58,35 @@ static json_t *with_price(json_t *j, const struct policy *p)
     return j;
 }
 
+/* The fee block: maxFeePerOperation (decimal wei) and paymasters (lower-case addresses). */
+static json_t *fees_to_json(json_t *j, const struct policy *p)
+{
+    json_t *pms = json_array();
+
+    for (size_t i = 0; pms != NULL && i < p->n_paymasters; i++)
+        if (json_array_append_new(pms, eth_hex_json(p->paymasters[i], 20)) != 0) {
+            json_decref(pms);
+            pms = NULL;
+        }
+    if (j == NULL || pms == NULL || json_object_set_new(j, "paymasters", pms) != 0 ||
+        json_object_set_new(j, "maxFeePerOperation", eth_u256_json_dec(&p->max_fee_per_op)) != 0 ||
+        json_object_get(j, "maxFeePerOperation") == NULL) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static json_t *policy_to_json_base(const struct policy *p);
+
 json_t *policy_to_json(const struct policy *p)
 {
-    return with_price(json_pack(
+    return with_price(fees_to_json(policy_to_json_base(p), p), p);
+}
+
+static json_t *policy_to_json_base(const struct policy *p)
+{
+    return json_pack(
         "{s:i, s:I, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s, s:o, s:o,"
         " s:s, s:i, s:b, s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:s}",
         "version", p->version, "chainId", (json_int_t)p->chain_id, "chainName", p->chain_name,
@@ -71,7 +99,7 @@ json_t *policy_to_json(const struct policy *p)
         "tokenDefaulted", p->token_defaulted, "maxPerTransaction", eth_u256_json_dec(&p->max_per_tx),
         "maxTotal", eth_u256_json_dec(&p->max_total), "rateLimitCount", (json_int_t)p->rate_count,
         "rateLimitPeriod", (json_int_t)p->rate_period, "validAfter", (json_int_t)p->valid_after,
-        "validUntil", (json_int_t)p->valid_until, "label", p->label, "feature", p->feature), p);
+        "validUntil", (json_int_t)p->valid_until, "label", p->label, "feature", p->feature);
 }
 
 char *policy_canonical(const struct policy *p)
@@ -354,6 +382,34 @@ static enum mcp_rc only_keys_but_price(json_t *j, struct mcp_error *err)
     return rc;
 }
 
+static enum mcp_rc fees_from_json(struct policy *p, json_t *j, struct mcp_error *err)
+{
+    json_t *arr = json_object_get(j, "paymasters"), *v;
+    char key[24];
+    size_t i;
+
+    if (get_amount(&p->max_fee_per_op, j, "maxFeePerOperation", "policy", err) != MCP_OK)
+        return MCP_EINVAL;
+    if (eth_u256_is_zero(&p->max_fee_per_op))
+        return mcp_errf(err, MCP_EINVAL, "policy.maxFeePerOperation: must be more than 0");
+    if (!json_is_array(arr) || json_array_size(arr) > POLICY_MAX_PAYMASTERS)
+        return mcp_errf(err, MCP_EINVAL, "policy.paymasters: expected a list of at most %d addresses",
+                        POLICY_MAX_PAYMASTERS);
+    json_array_foreach(arr, i, v) {
+        json_t *wrap = json_pack("{s:O}", "a", v);
+        snprintf(key, sizeof key, "paymasters[%zu]", i);
+        if (wrap == NULL || get_hex(p->paymasters[i], 20, wrap, "a", key, err) != MCP_OK) {
+            json_decref(wrap);
+            return MCP_EINVAL;
+        }
+        json_decref(wrap);
+        if (policy_paymaster_index(p, p->paymasters[i]) >= 0)
+            return mcp_errf(err, MCP_EINVAL, "policy.paymasters: %s is listed twice", key);
+        p->n_paymasters = i + 1;
+    }
+    return MCP_OK;
+}
+
 enum mcp_rc policy_from_json(struct policy *out, json_t *j, struct mcp_error *err)
 {
     enum mcp_rc rc;
@@ -374,6 +430,8 @@ enum mcp_rc policy_from_json(struct policy *out, json_t *j, struct mcp_error *er
         rc = MCP_EINVAL;
     if (rc == MCP_OK)
         rc = policy_price_from_json(out, json_object_get(j, "price"), err);
+    if (rc == MCP_OK)
+        rc = fees_from_json(out, j, err);
     if (rc != MCP_OK)
         memset(out, 0, sizeof *out);
     return rc;

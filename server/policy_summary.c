@@ -167,6 +167,22 @@ static void price_lines(struct render *r, const struct policy *p)
     }
 }
 
+/* The fee block (issue 11): the per-operation fee cap, and each allowed paymaster by its full
+ * address (gas is then paid by that contract instead of the wallet). */
+static void fee_lines(struct render *r, const struct policy *p, const char *noun)
+{
+    char a[POLICY_WORDS_MAX], line[POLICY_WORDS_MAX + 96], addr[ETH_ADDR_STR_SIZE];
+
+    policy_words_amount(a, sizeof a, &p->max_fee_per_op, 18, "ETH", 0);
+    snprintf(line, sizeof line, "Fees: at most %s per %s", a, noun);
+    add_line(r, r->can, MARK_CAN, line);
+    for (size_t i = 0; i < p->n_paymasters; i++) {
+        eth_addr_format(addr, p->paymasters[i]);
+        snprintf(line, sizeof line, "Gas may be paid by the paymaster %s", addr);
+        add_line(r, r->can, MARK_CAN, line);
+    }
+}
+
 static void can_lines(struct render *r, const struct policy *p)
 {
     struct sbuf scope = {NULL, 0, 0, 0};
@@ -196,6 +212,7 @@ static void can_lines(struct render *r, const struct policy *p)
         snprintf(line, sizeof line, "Rate limit: %s", a);
         add_line(r, r->can, MARK_CAN, line);
     }
+    fee_lines(r, p, noun);
     price_lines(r, p);
     add_line(r, r->can, MARK_CAN, "You can revoke anytime");
 }

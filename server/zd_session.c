@@ -302,6 +302,7 @@ void zd_session_enforcement_note(char *out, size_t size, const struct policy *p,
         }
     }
     price_items(server, sizeof server, p);
+    list_add(server, sizeof server, "the fee cap"); /* issue 11: the gate's, no Kernel policy holds it */
     snprintf(out, size, "Enforced on chain by the Kernel account: %s; enforced only by this server: %s",
              chain[0] ? chain : "nothing", server[0] ? server : "nothing");
 }

@@ -51,7 +51,7 @@ enum mcp_rc zd_session_build(struct zd_approval *a, const struct policy *p, cons
 
 /* The note saying which limits the chain enforces and which only this server does, e.g.
  * "Enforced on chain by the Kernel account: the contract, the functions, ...; enforced only
- * by this server: the total limit" (out size >= 400). */
+ * by this server: the total limit, the fee cap" (out size >= 400). */
 void zd_session_enforcement_note(char *out, size_t size, const struct policy *p, const struct zd_session_opts *o);
 
 #endif

@@ -53,6 +53,12 @@ static void render_one(char **text, json_t *s)
                  json_integer_value(json_object_get(s, "executed")) == 1 ? "" : "s",
                  json_string_value(json_object_get(s, "remaining")),
                  json_string_value(json_object_get(s, "howToRevoke")));
+    json_array_foreach(json_object_get(s, "unsettledOperations"), i, line)
+        tool_appendf(text, "  In flight: %s signed at %s (nonce %s), not settled yet; it counts against the limits "
+                     "until the chain shows it ran or can never run.\n",
+                     json_string_value(json_object_get(line, "amount")),
+                     json_string_value(json_object_get(line, "signedAt")),
+                     json_string_value(json_object_get(line, "nonce")));
 }
 
 enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)

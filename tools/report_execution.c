@@ -15,7 +15,20 @@
 static char *result_text(json_t *o)
 {
     const char *state = json_string_value(json_object_get(o, "state"));
+    const char *evidence = json_string_value(json_object_get(o, "evidence"));
     char *text = NULL;
+
+    if (json_is_true(json_object_get(o, "stillCounts"))) {
+        tool_appendf(&text, "Reservation %s still counts (%s): a signed operation stays executable until its nonce is "
+                     "used, so a \"failed\" report alone does not give the amount back. %s%s%s Report again once the "
+                     "operation reverted or its nonce was used by another operation, or retry it on the same nonce "
+                     "(it is then counted once, at the larger amount). Session %s has %s left.",
+                     json_string_value(json_object_get(o, "reservationId")),
+                     json_string_value(json_object_get(o, "amount")), evidence ? "The chain shows: " : "",
+                     evidence ? evidence : "", evidence ? "." : "", json_string_value(json_object_get(o, "sessionId")),
+                     json_string_value(json_object_get(o, "remaining")));
+        return text;
+    }
 
     tool_appendf(&text, "Reservation %s is %s%s%s: %s %s. Session %s has spent %s in %lld execution%s; %s left.",
                  json_string_value(json_object_get(o, "reservationId")), state,

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "db_audit.h"
 #include "db_sessions.h"
+#include "gate_cancel.h"
 #include "keys_store.h"
 #include "session_view.h"
 #include "tool_util.h"
@@ -18,7 +19,29 @@
 struct outcome {
     json_t *revoked, *already, *candidates;
     char *text;
+    json_t *still; /* signed operations that can still run (issue 11) */
 };
+
+/* The operations the session key signed that have not settled: they can still run after the
+ * revocation, until their nonce is used. Name them and the exact cancel. */
+static enum mcp_rc add_still_executable(struct outcome *o, struct db *db, const struct session_row *r, int64_t now,
+                                        struct mcp_error *err)
+{
+    json_t *ops = NULL;
+    char *words = NULL;
+
+    if (gate_cancel_describe(&ops, &words, db, r, now, err) != MCP_OK)
+        return err->rc;
+    if (strcmp(r->status, "revoked") != 0) /* just revoked by this call */
+        tool_appendf(&o->text, "Revoked %s. Its key is destroyed: %s\n", r->id,
+                     json_array_size(ops) == 0 ? "it can never execute again." : "it can never sign again.");
+    json_array_extend(o->still, ops);
+    if (words[0] != '\0')
+        tool_appendf(&o->text, "%s", words);
+    json_decref(ops);
+    free(words);
+    return MCP_OK;
+}
 
 /* "Stop-Loss" / "stop loss" / "stop_loss" all mean stop_loss; labels are matched as given. */
 static void feature_key(char *out, size_t size, const char *in)
@@ -60,7 +83,7 @@ static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session
     if (strcmp(r->status, "revoked") == 0) {
         json_array_append_new(o->already, json_string(r->id));
         tool_appendf(&o->text, "Session %s was already revoked; nothing more to do.\n", r->id);
-        return MCP_OK;
+        return add_still_executable(o, db, r, now, err);
     }
     if (strcmp(r->status, "declined") == 0 || strcmp(st, "lapsed") == 0) {
         tool_sweep(db, now, 1);
@@ -84,8 +107,7 @@ static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session
         return MCP_OK;
     }
     json_array_append_new(o->revoked, json_string(r->id));
-    tool_appendf(&o->text, "Revoked %s. Its key is destroyed: it can never execute again.\n", r->id);
-    return MCP_OK;
+    return add_still_executable(o, db, r, now, err);
 }
 
 static void list_candidates(struct outcome *o, struct session_row **rows, int n, int64_t now)
@@ -143,7 +165,7 @@ static enum mcp_rc by_feature(struct outcome *o, struct db *db, json_t *args, in
 enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
 {
     const char *sid = json_string_value(json_object_get(args, "sessionId"));
-    struct outcome o = {json_array(), json_array(), json_array(), NULL};
+    struct outcome o = {json_array(), json_array(), json_array(), NULL, json_array()};
     int64_t now = clock_now();
     struct session_row row;
     enum mcp_rc rc;
@@ -164,6 +186,8 @@ enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_
     if (rc == MCP_OK) {
         out->structured = json_pack("{s:O, s:O, s:O, s:s}", "revoked", o.revoked, "alreadyRevoked", o.already,
                                     "candidates", o.candidates, "message", o.text ? o.text : "");
+        if (out->structured != NULL && json_array_size(o.still) > 0)
+            json_object_set(out->structured, "stillExecutable", o.still);
         out->text = o.text;
         o.text = NULL;
         if (out->structured == NULL || out->text == NULL)
@@ -172,6 +196,7 @@ enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_
     json_decref(o.revoked);
     json_decref(o.already);
     json_decref(o.candidates);
+    json_decref(o.still);
     free(o.text);
     return rc;
 }

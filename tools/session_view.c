@@ -10,6 +10,7 @@
 #include "eth_hex.h"
 #include "eth_keccak.h"
 #include "gate_figures.h"
+#include "gate_nonce.h"
 #include "gate_ledger.h"
 #include "policy.h"
 #include "policy_summary.h"
@@ -223,6 +224,33 @@ static void owner_verified(json_t *o, const struct session_row *r)
     json_decref(a);
 }
 
+/* Signed operations not settled yet (issue 11): in flight until the chain shows them settled. */
+static void unsettled(json_t *o, struct db *db, const struct view_entry *v, const char *session_id, int64_t now)
+{
+    json_t *ops = NULL, *op;
+    struct eth_u256 a;
+    char words[96], at[24];
+    size_t i;
+
+    if (gate_nonce_unsettled(&ops, db, session_id, now, NULL) != MCP_OK)
+        return;
+    json_array_foreach(ops, i, op) {
+        if (eth_u256_from_dec(&a, json_string_value(json_object_get(op, "amountBaseUnits")), "amount", NULL) == MCP_OK)
+            policy_words_amount(words, sizeof words, &a, v->decimals, v->symbol, v->usd);
+        else
+            snprintf(words, sizeof words, "?");
+        json_object_set_new(op, "amount", json_string(words));
+        clock_format(at, (int64_t)json_integer_value(json_object_get(op, "signedAt")));
+        json_object_set_new(op, "signedAt", json_string(at));
+        clock_format(at, (int64_t)json_integer_value(json_object_get(op, "lastSignedAt")));
+        json_object_set_new(op, "lastSignedAt", json_string(at));
+    }
+    if (json_array_size(ops) > 0)
+        json_object_set_new(o, "unsettledOperations", ops);
+    else
+        json_decref(ops);
+}
+
 json_t *session_view_json(struct db *db, const struct session_row *r, int64_t now, struct mcp_error *err)
 {
     struct view_entry *v = view_of(r, err);
@@ -245,6 +273,8 @@ json_t *session_view_json(struct db *db, const struct session_row *r, int64_t no
     json_object_set_new(o, "accountType", json_string(strcmp(r->account_type, "kernel-v3") == 0 ? "kernel-v3" : "other"));
     owner_verified(o, r);
     figures(o, v, &spend);
+    if (spend.pending > 0)
+        unsettled(o, db, v, r->id, now);
     if (strcmp(r->feature, "twap") == 0)
         slices(o, v, &spend);
     return o;

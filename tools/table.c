@@ -51,12 +51,15 @@ const struct tool_def tool_table[] = {
      "For the automation executor: check one execution (a call or a Kernel batch, or the ERC-4337 user "
      "operation holding it) against a session's approved limits. Allowed executions are reserved against the "
      "caps and, when userOp is given, signed with the session key; denials name the rule and say why in plain "
-     "words. Report every allowed execution's outcome with report_execution.",
+     "words. Report every allowed execution's outcome with report_execution. A signed operation counts until "
+     "the chain shows it settled; to retry one that did not run, reuse its nonce (counted once, at the larger "
+     "amount).",
      TOOL_EXECUTOR, tool_authorize_execution},
     {"report_execution", "Report an execution's outcome",
      "For the automation executor: after an allowed execution, report its transaction hash (the reserved "
-     "amount becomes spent) or that it failed (the amount is given back). Returns the session's spent and "
-     "remaining figures.",
+     "amount becomes spent) or that it failed (the amount is given back; for a signed operation only when the "
+     "bundler's receipt or the EntryPoint's nonce shows it can never run, else it keeps counting). Returns the "
+     "session's spent and remaining figures.",
      TOOL_IDEMPOTENT | TOOL_EXECUTOR, tool_report_execution},
 };
 

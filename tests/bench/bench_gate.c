@@ -180,7 +180,7 @@ static int store_session(char id[SESSION_ID_MAX], const char *dir, const struct 
 /* One round: authorize then report executed. Out: the two latencies in seconds. */
 static int round_trip(struct db *db, json_t *args, long k, double *t_auth, double *t_round)
 {
-    struct gate_env env = {db, NULL, NOW, GATE_LAPSE_SECONDS};
+    struct gate_env env = {db, NULL, NOW, GATE_LAPSE_SECONDS, NULL};
     struct mcp_error err;
     json_t *o = NULL, *rep = NULL, *r;
     char tx[67];

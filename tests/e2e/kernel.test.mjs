@@ -63,7 +63,7 @@ test('a Kernel v3 session: Enable data signed by the owner, serialized approval 
     assert.equal(sc.digest, hashTypedData(sc.typedData));
     // the summary is the policy's, plus who enforces what
     assert.match(text(r), /^Session Permissions:\n✓ Can execute: Uniswap V3 swaps only\n/);
-    assert.match(sc.summary.notes.at(-1), /^Enforced on chain by the Kernel account: .*at most 24 trades in total.*; enforced only by this server: .*the rate limit, the total limit, the maximum slippage$/);
+    assert.match(sc.summary.notes.at(-1), /^Enforced on chain by the Kernel account: .*at most 24 trades in total.*; enforced only by this server: .*the rate limit, the total limit, the maximum slippage, the fee cap$/);
 
     const sig = await OWNER.signTypedData(sc.typedData);
     const c = await srv.call('confirm_session', { sessionId: sc.sessionId, signature: sig });

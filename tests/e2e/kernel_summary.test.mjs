@@ -451,6 +451,8 @@ function chainView(dec, req) {
                 (rl.startAt ? `, from ${rl.startAt}` : ''));
         }
     }
+    // ✓ Fees: the gate's per-operation fee cap (issue 11), from the request (default 0.005 ETH); the server's
+    can.push(`Fees: at most ${req.maxFeePerOperation ?? '0.005'} ETH per ${noun}`);
     // ✓ Max slippage: the gate's price check (gate_price.h) for sessions that swap; a server
     // limit, not in the signed bytes (the note below does not list it as the chain's)
     if (fns.some((f) => known(f) && f.fn.category === 'swap'))
@@ -505,6 +507,7 @@ function chainView(dec, req) {
     }
     // the gate's price limits (gate_price.h): never the chain's
     if (fns.some((f) => known(f) && f.fn.category === 'swap')) serverOnly.push('the maximum slippage');
+    serverOnly.push('the fee cap'); // the gate's per-operation fee cap (issue 11): no Kernel policy holds it
     const enforcementNote = `Enforced on chain by the Kernel account: ${onChain.join(', ') || 'nothing'}; ` +
         `enforced only by this server: ${serverOnly.join(', ') || 'nothing'}`;
 
@@ -606,7 +609,7 @@ const swapPerm = (target, selector, token, wallet, amount, amountOff = 128) => (
 });
 const EXACT_INPUT_SINGLE = toFunctionSelector('function exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))');
 const ALL_ON_CHAIN = 'Enforced on chain by the Kernel account: the contract, the functions, the spend token, the recipient, ' +
-    'the per-trade cap, at most 24 trades in total, the expiry; enforced only by this server: the rate limit, the total limit, the maximum slippage';
+    'the per-trade cap, at most 24 trades in total, the expiry; enforced only by this server: the rate limit, the total limit, the maximum slippage, the fee cap';
 
 /* ------------------------------------------------------------------------------------------ */
 /* The word ports themselves, against the examples of policy_words.h. */
@@ -655,7 +658,7 @@ test('seed: swaps on SwapRouter02, $50 per trade, 24 hours, 1 trade per hour (no
     assert.equal(lc(dec.policies[2].address), lc(TIMESTAMP_POLICY_CONTRACT));
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Rate limit: 1 trade per hour', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Rate limit: 1 trade per hour', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assert.deepEqual(view.cannot, ['Transfer to other addresses', 'Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.notes, ["Limits are counted in USDC, the chain's default token", ALL_ON_CHAIN]);
     assertSameWords(sc, txt, view);
@@ -669,9 +672,9 @@ test('no rate limit: no rate-limit policy in the bytes, no rate line, spend toke
     assert.deepEqual(plain(dec).map((p) => p.kind), ['call', 'timestamp']);
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, the recipient, ' +
-        'the per-trade cap, the expiry; enforced only by this server: the total limit, the maximum slippage']);
+        'the per-trade cap, the expiry; enforced only by this server: the total limit, the maximum slippage, the fee cap']);
     assertSameWords(sc, txt, view);
 });
 
@@ -707,7 +710,7 @@ test('1 trade per 7 hours over 25 hours: ceil(90000 / 25200) = 4 UserOps; WETH l
     assert.deepEqual(dec.policies[0].permissions, [swapPerm(BASE_ROUTER, EXACT_INPUT_SINGLE, BASE_WETH, wallet, 5n * 10n ** 17n)]);
     assert.deepEqual({ interval: dec.policies[1].interval, count: dec.policies[1].count }, { interval: 25200, count: 4 });
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: 0.5 WETH', 'Total limit: 2 WETH',
-        'Expires in: 25 hours', 'Rate limit: 1 trade per 7 hours', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
+        'Expires in: 25 hours', 'Rate limit: 1 trade per 7 hours', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assertSameWords(sc, txt, view);
 });
 
@@ -749,7 +752,7 @@ test('two swap functions, one without chain rules: the note says which limits on
     assert.equal(view.can[0], 'Can execute: Uniswap V3 SwapRouter02: exactInputSingle, exactInput only');
     assert.deepEqual(view.enf, { contract: 'chain', functions: 'chain', spendToken: 'partly', recipient: 'partly', perTrade: 'partly', rateLimit: 'chain', expiry: 'chain', total: 'server' });
     assert.equal(view.notes.at(-1), 'Enforced on chain by the Kernel account: the contract, the functions, at most 24 trades in total, the expiry; ' +
-        'enforced only by this server: the spend token, the recipient, the per-trade cap, the rate limit, the total limit, the maximum slippage');
+        'enforced only by this server: the spend token, the recipient, the per-trade cap, the rate limit, the total limit, the maximum slippage, the fee cap');
     assertSameWords(sc, txt, view);
 });
 
@@ -763,11 +766,11 @@ test('ERC-20 transfer on USDC: amount capped on chain, recipient free (warned), 
     }]);
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: USDC transfers only', 'Max per transaction: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Rate limit: 2 transactions per hour', 'You can revoke anytime']);
+        'Expires in: 24 hours', 'Rate limit: 2 transactions per hour', 'Fees: at most 0.005 ETH per transaction', 'You can revoke anytime']);
     assert.deepEqual(view.cannot, ['Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.warnings, ['transfer can send USDC to any address']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, ' +
-        'the per-trade cap, at most 2 transactions per hour counted in fixed windows, the expiry; enforced only by this server: the rate limit, the total limit']);
+        'the per-trade cap, at most 2 transactions per hour counted in fixed windows, the expiry; enforced only by this server: the rate limit, the total limit, the fee cap']);
     assertSameWords(sc, txt, view);
 });
 
@@ -804,8 +807,8 @@ test('signed bytes that enforce something else than the words make the compariso
         ['recipient a stranger', (ps) => { call(ps).rules[1].params = [addrWord(STRANGER.address)]; },
             (v) => !v.cannot.includes('Transfer to other addresses') && v.unexplained.length === 1],
         ['recipient rule dropped', (ps) => { call(ps).rules.splice(1, 1); },
-            (v) => !v.cannot.includes('Transfer to other addresses') && v.notes.at(-1).endsWith('only by this server: the recipient, the rate limit, the total limit, the maximum slippage')],
-        ['amount rule dropped', (ps) => { call(ps).rules.splice(2, 1); }, (v) => v.notes.at(-1).endsWith('only by this server: the per-trade cap, the rate limit, the total limit, the maximum slippage')],
+            (v) => !v.cannot.includes('Transfer to other addresses') && v.notes.at(-1).endsWith('only by this server: the recipient, the rate limit, the total limit, the maximum slippage, the fee cap')],
+        ['amount rule dropped', (ps) => { call(ps).rules.splice(2, 1); }, (v) => v.notes.at(-1).endsWith('only by this server: the per-trade cap, the rate limit, the total limit, the maximum slippage, the fee cap')],
         ['amount rule on amountOutMinimum (offset 160)', (ps) => { call(ps).rules[2].offset = 160; }, (v) => v.unexplained.length === 1],
         ['amount rule LESS_THAN_OR_EQUAL -> GREATER_THAN_OR_EQUAL', (ps) => { call(ps).rules[2].condition = COND.GREATER_THAN_OR_EQUAL; }, (v) => v.unexplained.length === 1],
         ['one trade in total: no-reset {3600, count 1}', (ps) => { rate(ps).count = 1; },

@@ -81,6 +81,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
             'Total limit: $1000 USDC',
             'Expires in: 24 hours',
             'Rate limit: 1 trade per hour',
+            'Fees: at most 0.005 ETH per trade',
             'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing',
             'You can revoke anytime',
         ],

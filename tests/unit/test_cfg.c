@@ -236,6 +236,19 @@ TEST(cfg_rpc_repeated)
     CHECK_EQ_INT(parse_with(&cfg, NULL, argc, argv), CFG_EXIT_USAGE);
 }
 
+TEST(cfg_bundler_repeated)
+{
+    struct skm_config cfg;
+
+    CHECK_EQ_INT(PARSE(&cfg, NULL, "--bundler", "8453=https://bundler.example", "--bundler=1=https://b.example/v1"),
+                 CFG_SERVE);
+    CHECK_EQ_INT(cfg.n_bundler, 2);
+    CHECK_STR(cfg.bundler[0], "8453=https://bundler.example");
+    CHECK_STR(cfg.bundler[1], "1=https://b.example/v1");
+    CHECK_EQ_INT(cfg.n_rpc, 0);
+    CHECK_EQ_INT(PARSE(&cfg, NULL, "--bundler"), CFG_EXIT_USAGE);
+}
+
 TEST(cfg_unknown_options_are_usage_errors)
 {
     static const char *const bad[] = {"--bogus", "-x", "serve", "--data-directory=/x", "--rpcx", "--log-levels=info",

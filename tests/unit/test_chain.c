@@ -589,3 +589,26 @@ TEST(chain_http_missing_library_says_how_to_install)
     CHECK_EQ_INT(chain_http_check_library("libc.so.6", &err), MCP_EUNSUPPORTED);
     CHECK_CONTAINS(err.msg, "has no curl_");
 }
+
+/* Bundler endpoints: the same sources as --rpc, under --bundler and SKM_BUNDLER_<id>. */
+TEST(chain_bundler_endpoints)
+{
+    struct chain_config c;
+    struct mcp_error err;
+    const char *url;
+
+    chain_config_init_bundler(&c);
+    CHECK_EQ_INT(chain_config_add(&c, "777101=https://bundler.example/rpc", &err), MCP_OK);
+    CHECK_EQ_INT(chain_config_url(&url, &c, 777101, &err), MCP_OK);
+    CHECK_STR(url, "https://bundler.example/rpc");
+    setenv("SKM_RPC_777102", "https://node.example", 1); /* a node is not a bundler */
+    CHECK_EQ_INT(chain_config_url(&url, &c, 777102, &err), MCP_ENOTFOUND);
+    CHECK_CONTAINS(err.msg, "no bundler endpoint for chain 777102: pass --bundler 777102=URL or set "
+                            "SKM_BUNDLER_777102");
+    setenv("SKM_BUNDLER_777102", "https://bundler.example/2", 1);
+    CHECK_EQ_INT(chain_config_url(&url, &c, 777102, &err), MCP_OK);
+    CHECK_STR(url, "https://bundler.example/2");
+    unsetenv("SKM_RPC_777102");
+    unsetenv("SKM_BUNDLER_777102");
+    chain_config_free(&c);
+}

@@ -576,3 +576,76 @@ TEST(gate_check_trailing_bytes_are_malformed)
     CHECK_STR(rule_of(dec), GATE_MALFORMED_CALLDATA);
     CHECK_CONTAINS(dec->reason, "32 bytes of data follow the encoding");
 }
+
+/* Issue 11: the user operation's nonce key, nonce, fee and paymaster, each with its rule. */
+TEST(gate_user_op_nonce_fee_and_paymaster_rules)
+{
+    struct gate_request rq;
+    const struct gate_decision *d;
+
+    memset(&rq, 0, sizeof rq);
+    rq.nonce = GATE_NONCE_WRONG_KEY;
+    snprintf(rq.nonce_words, sizeof rq.nonce_words, "it is 0x00; it must be 0x01");
+    d = with_request(&rq);
+    CHECK_STR(rule_of(d), GATE_NONCE_KEY);
+    CHECK_CONTAINS(d->reason, "not this session's: it is 0x00; it must be 0x01. Nothing was signed");
+    rq.nonce = GATE_NONCE_SETTLED;
+    CHECK_STR(rule_of(with_request(&rq)), GATE_NONCE_USED);
+    rq.nonce = GATE_NONCE_OK;
+    rq.has_fee = 1;
+    CHECK(eth_u256_from_dec(&rq.fee, "5000000000000001", "fee", NULL) == MCP_OK); /* 1 wei over 0.005 ETH */
+    d = with_request(&rq);
+    CHECK_STR(rule_of(d), GATE_FEE_CAP);
+    CHECK_CONTAINS(d->reason, "the session allows at most 0.005 ETH per operation");
+    CHECK(eth_u256_from_dec(&rq.fee, "5000000000000000", "fee", NULL) == MCP_OK);
+    CHECK_STR(rule_of(with_request(&rq)), GATE_ALLOWED);
+    rq.fee_overflow = 1;
+    CHECK_CONTAINS(with_request(&rq)->reason, "more than anyone holds");
+    rq.fee_overflow = 0;
+    rq.has_paymaster = 1;
+    memset(rq.paymaster, 0xee, 20);
+    d = with_request(&rq);
+    CHECK_STR(rule_of(d), GATE_PAYMASTER_NOT_ALLOWED);
+    CHECK_CONTAINS(d->reason, "which the session does not allow (it allows none)");
+    /* an allowed paymaster passes */
+    CHECK(gfx_policy(&g_p, "{\"permissions\": {\"paymasters\": [\"0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE\"]}}") == 0);
+    CHECK_EQ_INT(policy_paymaster_index(&g_p, rq.paymaster), 0);
+}
+
+/* Issue 11: a retry on a nonce already reserved counts the larger amount once and takes no
+ * new rate slot; unsettled signatures hold their slot whatever their age. */
+TEST(gate_retry_on_a_nonce_and_unsettled_rate_slots)
+{
+    struct gate_request rq;
+    struct gate_state st = {.status = "active", .now = GFX_NOW + 60};
+    const struct gate_decision *dec;
+    size_t len = 0;
+    const uint8_t *d;
+    struct gate_call c;
+
+    memset(&rq, 0, sizeof rq);
+    CHECK(gfx_policy(&g_p, "{\"permissions\": {\"rateLimit\": {\"count\": 1, \"period\": 3600}}}") == 0);
+    d = gfx_call(&len, SR02_IN, gfx_swap_args(GFX_WALLET, "50000000", "1"));
+    CHECK(d != NULL);
+    c = gfx_gate_call(GFX_ROUTER, d, len, "0");
+    /* $950 reserved, of which $40 on this very nonce: the retry at $50 makes it $960 */
+    eth_u256_from_u64(&st.reserved, 950000000);
+    st.in_window = 1;
+    st.unsettled = 1;
+    dec = gfx_check_with(&g_p, &c, 1, &rq, &st);
+    CHECK_STR(rule_of(dec), GATE_RATE_LIMIT);
+    CHECK_CONTAINS(dec->reason, "1 signed operation is not settled yet");
+    st.retry = 1;
+    eth_u256_from_u64(&st.retry_amount, 40000000);
+    dec = gfx_check_with(&g_p, &c, 1, &rq, &st);
+    CHECK_STR(rule_of(dec), GATE_ALLOWED);
+    CHECK_CONTAINS(dec->reason, "$40 USDC of the $1000 USDC total will be left");
+    /* a smaller retry counts the larger amount already held */
+    eth_u256_from_u64(&st.retry_amount, 60000000);
+    eth_u256_from_u64(&st.reserved, 1000000000);
+    CHECK_STR(rule_of(gfx_check_with(&g_p, &c, 1, &rq, &st)), GATE_ALLOWED);
+    /* without the retry the same amount goes over */
+    st.retry = 0;
+    st.in_window = 0;
+    CHECK_STR(rule_of(gfx_check_with(&g_p, &c, 1, &rq, &st)), GATE_TOTAL_CAP);
+}

@@ -17,7 +17,10 @@
 #include "eth_secp.h"
 #include "gate_exec.h"
 #include "gate_fixture.h"
+#include "gate_evidence.h"
 #include "gate_ledger.h"
+#include "gate_nonce.h"
+#include "gate_opfacts.h"
 #include "test.h"
 #include "zd_session.h"
 
@@ -595,4 +598,173 @@ TEST(gate_exec_tampered_kernel_policy_is_refused)
     zd_approval_free(&a);
     json_decref(oj);
     gfx_session_free(&s);
+}
+
+/* ---- issue 11: signatures bound to nonces ---- */
+
+static json_t *op_nonce(struct gfx_session *s, const char *amount, const char *nonce)
+{
+    json_t *a = op_args(s, GFX_WALLET, amount);
+
+    json_object_set_new(json_object_get(a, "userOp"), "nonce", json_string(nonce));
+    return a;
+}
+
+static json_t *report_failed(struct gfx_session *s, const char *id, int64_t now, struct mcp_error *err)
+{
+    struct gate_env env = {.db = s->db, .km = s->km, .now = now, .lapse = GATE_LAPSE_SECONDS, .quoter = &gfx_quoter};
+    json_t *args = json_pack("{s:s, s:s}", "reservationId", id, "outcome", "failed"), *o = NULL;
+
+    if (gate_report(&o, &env, args, err) != MCP_OK)
+        o = NULL;
+    json_decref(args);
+    return o;
+}
+
+TEST(gate_nonce_signed_reservation_counts_until_evidence)
+{
+    struct gfx_session s;
+    struct mcp_error err;
+    struct gate_settled st;
+    struct gate_totals t;
+    char id[GATE_RESERVATION_ID_MAX];
+    json_t *a, *o;
+
+    CHECK(gfx_session_new(&s, NULL, NULL) == 0);
+    a = op_nonce(&s, "5000000", "0x0");
+    o = authorize(&s, a, T0, &err);
+    CHECK_STR(rule(o), GATE_ALLOWED);
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(o, "reservationId")));
+    json_decref(o);
+    json_decref(a);
+    /* a bare "failed": nothing changes */
+    o = report_failed(&s, id, T0 + 1, &err);
+    CHECK(o != NULL);
+    CHECK_STR(json_string_value(json_object_get(o, "state")), "reserved");
+    CHECK(json_is_true(json_object_get(o, "stillCounts")));
+    CHECK_CONTAINS(json_string_value(json_object_get(o, "evidence")), "no chain endpoint is configured");
+    json_decref(o);
+    CHECK_EQ_INT(audit_count(&s, "execution_still_counts"), 1);
+    /* silence: still counted long after the old 10-minute lapse, and it holds a rate slot */
+    t = totals(&s, T0 + 7200, 3600);
+    CHECK_STR(dec(&t.reserved), "5000000");
+    CHECK_EQ_INT(t.in_window, 1);
+    CHECK_EQ_INT(t.unsettled, 1);
+    /* ... until the signed operation itself can no longer be valid */
+    t = totals(&s, s.p.valid_until, 3600);
+    CHECK_STR(dec(&t.reserved), "0");
+    /* evidence releases it */
+    CHECK(db_begin(s.db, &err) == MCP_OK);
+    CHECK(gate_ledger_settle_evidence(&st, s.db, id, GATE_OUTCOME_FAILED, NULL, GATE_EVIDENCE_REVERTED, T0 + 2, &err) ==
+          MCP_OK);
+    CHECK(db_commit(s.db, &err) == MCP_OK);
+    CHECK_STR(st.state, "released");
+    /* and its nonce is never signed again */
+    a = op_nonce(&s, "5000000", "0x0");
+    o = authorize(&s, a, T0 + 3, &err);
+    CHECK_STR(rule(o), GATE_NONCE_USED);
+    json_decref(o);
+    json_decref(a);
+    gfx_session_free(&s);
+}
+
+TEST(gate_nonce_retry_counts_the_largest_amount_once)
+{
+    struct gfx_session s;
+    struct mcp_error err;
+    struct gate_totals t;
+    const char *amounts[] = {"3000000", "9000000", "1000000"};
+    char first[GATE_RESERVATION_ID_MAX] = "";
+    json_t *a, *o, *un = NULL;
+
+    CHECK(gfx_session_new(&s, NULL, NULL) == 0);
+    for (int i = 0; i < 3; i++) {
+        a = op_nonce(&s, amounts[i], "0x50000000000000007");
+        o = authorize(&s, a, T0 + i, &err);
+        CHECK_STR(rule(o), GATE_ALLOWED);
+        if (i == 0)
+            snprintf(first, sizeof first, "%s", json_string_value(json_object_get(o, "reservationId")));
+        CHECK_STR(json_string_value(json_object_get(o, "reservationId")), first);
+        json_decref(o);
+        json_decref(a);
+    }
+    t = totals(&s, T0 + 5, 3600);
+    CHECK_STR(dec(&t.reserved), "9000000");
+    CHECK_EQ_INT(t.pending, 1);
+    CHECK_EQ_INT(t.in_window, 1);
+    CHECK(gate_nonce_unsettled(&un, s.db, s.id, T0 + 5, &err) == MCP_OK);
+    CHECK_EQ_INT(json_array_size(un), 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(un, 0), "nonceKey")),
+              "0x000000000000000000000000000000000000000000000005");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(un, 0), "nonceSequence")), "7");
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_array_get(un, 0), "signatures")), 3);
+    json_decref(un);
+    /* an `other` session keeps its first key */
+    a = op_nonce(&s, "1000000", "0x60000000000000000");
+    o = authorize(&s, a, T0 + 6, &err);
+    CHECK_STR(rule(o), GATE_NONCE_KEY);
+    json_decref(o);
+    json_decref(a);
+    gfx_session_free(&s);
+}
+
+TEST(gate_nonce_layout_fee_and_get_nonce_call)
+{
+    struct gate_nonce n;
+    struct eth_u256 v, fee;
+    struct gate_user_op op;
+    uint8_t be[32], pid[4] = {0xa2, 0x73, 0x13, 0x14}, data[68], sender[20];
+    char hex[140];
+
+    /* the doc's example key 0x0102a2731314 || 16 zero bytes || 0x0000, sequence 5 */
+    memset(be, 0, 32);
+    be[0] = 0x01;
+    be[1] = 0x02;
+    memcpy(be + 2, pid, 4);
+    be[31] = 5;
+    eth_u256_from_be(&v, be);
+    gate_nonce_split(&n, &v);
+    CHECK_EQ_INT(n.seq, 5);
+    CHECK(gate_nonce_key_is_kernel_permission(n.key, pid));
+    n.key[0] = 0x00; /* default mode */
+    CHECK(gate_nonce_key_is_kernel_permission(n.key, pid));
+    n.key[23] = 0x07; /* any 2-byte custom key */
+    CHECK(gate_nonce_key_is_kernel_permission(n.key, pid));
+    n.key[0] = 0x02; /* no such mode */
+    CHECK(!gate_nonce_key_is_kernel_permission(n.key, pid));
+    n.key[0] = 0x00;
+    n.key[1] = 0x00; /* sudo validator */
+    CHECK(!gate_nonce_key_is_kernel_permission(n.key, pid));
+    n.key[1] = 0x02;
+    n.key[10] = 0x01; /* not zero padding */
+    CHECK(!gate_nonce_key_is_kernel_permission(n.key, pid));
+    n.key[10] = 0x00;
+    pid[3] ^= 1;
+    CHECK(!gate_nonce_key_is_kernel_permission(n.key, pid));
+    gate_nonce_hex(hex, &n);
+    CHECK_STR(hex, "0x0002a273131400000000000000000000000000000000000700000000000000" "05");
+    /* EntryPoint.getNonce(sender, key) */
+    memset(sender, 0x11, 20);
+    gate_evidence_get_nonce_data(data, sender, n.key);
+    eth_hex_encode(hex, data, 68);
+    CHECK_STR(hex, "0x35567e1a0000000000000000000000001111111111111111111111111111111111111111"
+                   "00000000000000000002a2731314000000000000000000000000000000000007");
+    /* fee: (call + verification + preVerification + paymaster gas) x maxFeePerGas */
+    memset(&op, 0, sizeof op);
+    eth_u256_from_u64(&op.call_gas, 100000);
+    eth_u256_from_u64(&op.verification_gas, 200000);
+    eth_u256_from_u64(&op.pre_verification_gas, 50000);
+    eth_u256_from_u64(&op.max_fee, 1000000000);
+    CHECK(gate_opfacts_fee(&fee, &op) == 0);
+    CHECK_STR(dec(&fee), "350000000000000");
+    uint8_t pmd[52] = {0};
+    pmd[34] = 0x01; /* verification gas 256 (uint128 at bytes 20..35) */
+    pmd[51] = 0x02; /* post-op gas 2 */
+    op.paymaster_and_data = pmd;
+    op.paymaster_and_data_len = sizeof pmd;
+    CHECK(gate_opfacts_fee(&fee, &op) == 0);
+    CHECK_STR(dec(&fee), "350258000000000");
+    memset(&op.call_gas, 0xff, 16);
+    memset(&op.max_fee, 0xff, 16);
+    CHECK(gate_opfacts_fee(&fee, &op) == 1);
 }

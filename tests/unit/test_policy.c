@@ -244,6 +244,13 @@ TEST(policy_validation_messages)
          "contractAddress: that is the wallet itself; a session key may never call its own wallet"},
         {"{\"permissions\": {\"contractAddress\": \"0x2626664c2603336E57B271c5C0b26F421741E481\"}}",
          "contractAddress: checksum mismatch"},
+        {"{\"permissions\": {\"maxFeePerOperation\": \"0\"}}", "maxFeePerOperation: must be more than 0 ETH"},
+        {"{\"permissions\": {\"maxFeePerOperation\": \"0.0000000000000000001\"}}",
+         "maxFeePerOperation: expected an amount of ETH as a decimal string with at most 18 decimal places"},
+        {"{\"permissions\": {\"paymasters\": [\"0x0000000000000000000000000000000000000000\"]}}",
+         "paymasters[0]: the zero address is not a paymaster"},
+        {"{\"permissions\": {\"paymasters\": [\"0x2626664c2603336E57B271c5C0b26F421741e481\", "
+         "\"0x2626664c2603336E57B271c5C0b26F421741e481\"]}}", "paymasters[1]: listed twice"},
         {"{\"permissions\": {\"maxTotal\": \"1000.0000001\"}}",
          "maxTotal: has 7 decimal places; USDC has 6; round it to at most 6"},
         {"{\"permissions\": {\"maxPerTransaction\": \"0.5000001\"}}", "maxPerTransaction: has 7 decimal places"},
@@ -334,9 +341,11 @@ TEST(policy_canonical_sorted_compact)
     CHECK_CONTAINS(s, "\"wallet\":\"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\"");
     CHECK(strstr(s, ": ") == NULL && strstr(s, ", ") == NULL);
     CHECK((j = json_loads(s, JSON_REJECT_DUPLICATES, NULL)) != NULL);
-    CHECK_EQ_INT(json_object_size(j), 27); /* 26 fixed keys + the price block of a swap session */
+    CHECK_EQ_INT(json_object_size(j), 29); /* 28 fixed keys + the price block of a swap session */
     CHECK_CONTAINS(s, "\"price\":{\"buyDecimals\":0,\"buySymbol\":\"\",\"buyToken\":\"\",\"maxSlippageBps\":100,"
                       "\"trigger\":\"\",\"triggerBaseUnits\":\"0\"}");
+    CHECK_CONTAINS(s, "\"maxFeePerOperation\":\"5000000000000000\"");
+    CHECK_CONTAINS(s, "\"paymasters\":[]");
     CHECK((again = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT)) != NULL);
     CHECK_STR(again, s);
     free(again);
@@ -360,7 +369,7 @@ TEST(policy_hash_stable)
     CHECK_EQ_INT(policy_hash_checked(h2, &p, &err), MCP_OK);
     CHECK(memcmp(h, h2, 32) == 0);
     /* pinned: a change here changes every stored policy hash (bump POLICY_VERSION) */
-    CHECK_HEX(h, 32, "1ffa976509c11492434551477e57b536d36b12b6d7a5899643a17a6f332d5c7b");
+    CHECK_HEX(h, 32, "a38e4a4da5531587d3c2e02fdc46736fca458764925142a0322fecbf23d07fc0");
     /* every field counts */
     q = p;
     q.valid_until++;
@@ -475,6 +484,14 @@ static void rand_policy(struct policy *p)
     p->valid_until = p->valid_after + (int64_t)(test_rand() % (UINT64_C(1) << 46));
     rand_text(p->label, sizeof p->label, 1);
     rand_text(p->feature, sizeof p->feature, 1);
+    do
+        rand_u256(&p->max_fee_per_op);
+    while (eth_u256_is_zero(&p->max_fee_per_op));
+    p->n_paymasters = (size_t)(test_rand() % (POLICY_MAX_PAYMASTERS + 1));
+    for (size_t i = 0; i < p->n_paymasters; i++) {
+        test_rand_bytes(p->paymasters[i], 20);
+        p->paymasters[i][0] = (uint8_t)i; /* distinct */
+    }
 }
 
 TEST(policy_roundtrip_random)
@@ -568,4 +585,19 @@ TEST(policy_from_json_strict)
     f = json_array();
     CHECK_EQ_INT(policy_from_json(&p, f, &err), MCP_EINVAL);
     json_decref(f);
+}
+
+TEST(policy_fee_block)
+{
+    struct policy p;
+    struct mcp_error err;
+    char *s;
+
+    CHECK_EQ_INT(make(&p, NULL, "{\"permissions\": {\"maxFeePerOperation\": \"0.02\", \"paymasters\": "
+                                "[\"0x2626664c2603336E57B271c5C0b26F421741e481\"]}}", &err), MCP_OK);
+    CHECK((s = policy_canonical(&p)) != NULL);
+    CHECK_CONTAINS(s, "\"maxFeePerOperation\":\"20000000000000000\"");
+    CHECK_CONTAINS(s, "\"paymasters\":[\"0x2626664c2603336e57b271c5c0b26f421741e481\"]");
+    free(s);
+    CHECK_EQ_INT(p.n_paymasters, 1);
 }

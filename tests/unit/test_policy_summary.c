@@ -91,6 +91,7 @@ TEST(summary_seed_exact)
                                "✓ Total limit: $1000 USDC\n"
                                "✓ Expires in: 24 hours\n"
                                "✓ Rate limit: 1 trade per hour\n"
+                               "✓ Fees: at most 0.005 ETH per trade\n"
                                "✓ Max slippage: 1% below the Uniswap quote; a trade asking a worse price is "
                                "refused before signing\n"
                                "✓ You can revoke anytime\n"
@@ -208,7 +209,7 @@ TEST(summary_outputs_optional)
 
     CHECK(case_policy(&p, "seed"));
     CHECK_EQ_INT(policy_summary(&can, NULL, NULL, NULL, &p, &err), MCP_OK);
-    CHECK_EQ_INT(json_array_size(can), 7);
+    CHECK_EQ_INT(json_array_size(can), 8);
     json_decref(can);
     CHECK_EQ_INT(policy_summary(NULL, NULL, NULL, NULL, &p, &err), MCP_OK);
 }
