@@ -10,7 +10,8 @@
 //                                 account's revert data), then handleOps sent from a funded
 //                                 account, one bundle per operation; keeps the receipt;
 //   eth_getUserOperationReceipt, eth_getUserOperationByHash,
-//   pimlico_getUserOperationGasPrice  (from the chain's fees).
+//   pimlico_getUserOperationGasPrice and zd_getUserOperationGasPrice (ZeroDev's SDK asks it):
+//                                 from the chain's base fee.
 // stop() closes the port (the "bundler down" case); start() opens it again on the same port.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -223,6 +224,14 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
         return hash;
     }
 
+    async function gasPrice() {
+        const block = await client.getBlock();
+        const prio = 1_000_000n;
+        const fee = (block.baseFeePerGas ?? 0n) * 2n + prio;
+        const tier = { maxFeePerGas: hex(fee), maxPriorityFeePerGas: hex(prio) };
+        return { slow: tier, standard: tier, fast: tier };
+    }
+
     const handlers = {
         eth_chainId: async () => hex(chainId),
         eth_supportedEntryPoints: async () => [entryPoint],
@@ -237,13 +246,8 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
             const o = ops.get(h);
             return o ? { ...o, entryPoint } : null;
         },
-        pimlico_getUserOperationGasPrice: async () => {
-            const block = await client.getBlock();
-            const prio = 1_000_000n;
-            const fee = (block.baseFeePerGas ?? 0n) * 2n + prio;
-            const tier = { maxFeePerGas: hex(fee), maxPriorityFeePerGas: hex(prio) };
-            return { slow: tier, standard: tier, fast: tier };
-        },
+        pimlico_getUserOperationGasPrice: async () => gasPrice(),
+        zd_getUserOperationGasPrice: async () => gasPrice(), // what the ZeroDev SDK's client asks
     };
 
     async function handle(msg) {

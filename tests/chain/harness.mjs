@@ -23,7 +23,7 @@
 //                                at Base's USDC/WETH addresses (data/registry.json), and
 //                                PoolDriver (adds liquidity, moves the price).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -167,7 +167,8 @@ async function waitForRpc(url, child, deadline) {
 
 /*
  * opts: { chainId = 8453, ethPrice = 3000 (USDC per WETH), fee = 500, liquidity (pool L, default
- *         ~1000 WETH + 3M USDC deep at 3000), bundler = true, bundlerPort, log }
+ *         ~900 WETH + 2.7M USDC deep at 3000), bundler = true, bundlerPort, log,
+ *         clockFile (kept equal to the chain's time, for SKM_TEST_CLOCK) }
  * returns { rpcUrl, bundlerUrl, chainId, addresses, publicClient, testClient, wethIsToken0,
  *           setPoolPrice(usdPerEth), poolPrice(), quote(usdcAmount), fund(address, {...}),
  *           balances(address), advanceTime(seconds), setNextTimestamp(t), now(),
@@ -321,17 +322,25 @@ export async function startChain(opts = {}) {
             eth: await publicClient.getBalance({ address: who }),
         });
         const now = async () => Number((await publicClient.getBlock()).timestamp);
-        // Chain time moves with the test clock: the rate-limit and timestamp policies read it.
+        // Chain time and the server's test clock move together: the rate-limit and timestamp
+        // policies read the chain's, the gate and the executor the server's (opts.clockFile is
+        // the file SKM_TEST_CLOCK names; it gets the latest block's timestamp).
+        const syncClock = async () => {
+            const t = await now();
+            if (opts.clockFile) writeFileSync(opts.clockFile, `${t}\n`);
+            return t;
+        };
         const advanceTime = async (seconds) => {
             await testClient.increaseTime({ seconds: Math.round(seconds) });
             await testClient.mine({ blocks: 1 });
-            return now();
+            return syncClock();
         };
         const setNextTimestamp = async (t) => {
             await testClient.setNextBlockTimestamp({ timestamp: BigInt(t) });
             await testClient.mine({ blocks: 1 });
-            return now();
+            return syncClock();
         };
+        await syncClock();
         // The counterfactual Kernel account the real factory would deploy (factory.getAddress).
         const kernelAddress = async (initData, index = 0n) => publicClient.readContract({ address: CANONICAL.kernelFactory,
             abi: KERNEL_FACTORY_ABI, functionName: 'getAddress', args: [initData, pad(toHex(index), { size: 32 })] });
