@@ -22,9 +22,9 @@ import { constants, createKernelAccountClient } from '@zerodev/sdk';
 import { getKernelAddressFromECDSA } from '@zerodev/ecdsa-validator';
 import { deserializePermissionAccount } from '@zerodev/permissions';
 import { toECDSASigner } from '@zerodev/permissions/signers';
-import { decodeFunctionResult, encodeFunctionData, http, parseAbi, toHex } from 'viem';
+import { decodeFunctionData, decodeFunctionResult, encodeFunctionData, http, parseAbi, toHex } from 'viem';
 import { privateKeyToAccount, toAccount } from 'viem/accounts';
-import { startChain, ROUTER_ABI, ERC20_ABI } from './harness.mjs';
+import { startChain, ROUTER_ABI } from './harness.mjs';
 import { packUserOp } from './bundler.mjs';
 import { startServer, text, TEST_BIN } from '../e2e/lifecycle_lib.mjs';
 
@@ -176,12 +176,11 @@ test('a Kernel session approved through the server swaps on chain in enable mode
     assert.equal(rc.success, true, `the swap reverted: ${rc.reason}`);
     gateReport({ reservationId, outcome: 'executed', txHash: rc.receipt.transactionHash });
 
-    // the factory deployed exactly the address the SDK computed
-    const initData = ('0x' + op.factoryData.slice(10)); // deployWithFactory(factory, initData, salt) arguments
+    // the real KernelFactory deployed exactly the address the SDK computed
     assert.ok(await h.publicClient.getCode({ address: wallet }), 'the account is deployed');
-    const fromFactory = await h.kernelAddress(decodeDeploy(op.factoryData).initData, decodeDeploy(op.factoryData).index);
-    assert.equal(fromFactory, wallet, 'KernelFactory.getAddress == getKernelAddressFromECDSA');
-    assert.ok(initData.length > 10);
+    const deploy = decodeDeploy(op.factoryData);
+    assert.equal(deploy.factory.toLowerCase(), h.addresses.kernelFactory.toLowerCase());
+    assert.equal(await h.kernelAddress(deploy.initData, deploy.index), wallet, 'KernelFactory.getAddress == getKernelAddressFromECDSA');
     const bal = await h.balances(wallet);
     assert.equal(bal.usdc, USDC(1000) - amountIn, 'USDC fell by exactly the amount');
     assert.ok(bal.weth >= minOut && bal.weth <= quoted, `WETH grew by the quoted amount (${bal.weth} vs ${quoted})`);
@@ -201,20 +200,11 @@ test('a Kernel session approved through the server swaps on chain in enable mode
     assert.equal((await h.balances(wallet)).usdc, USDC(1000) - amountIn - USDC(50));
 });
 
+/* The meta factory call the first operation carries: deployWithFactory(factory, initData, index). */
 function decodeDeploy(factoryData) {
     const abi = parseAbi(['function deployWithFactory(address factory, bytes createData, bytes32 salt)']);
-    const data = factoryData;
-    const { args } = { args: decodeArgs(abi, data) };
+    const { args } = decodeFunctionData({ abi, data: factoryData });
     return { factory: args[0], initData: args[1], index: BigInt(args[2]) };
-}
-
-function decodeArgs(abi, data) {
-    return decodeFunctionResultLike(abi, data);
-}
-
-import { decodeFunctionData } from 'viem';
-function decodeFunctionResultLike(abi, data) {
-    return decodeFunctionData({ abi, data }).args;
 }
 
 /* eth_sendUserOperation straight to the bundler (a refusal is a JSON-RPC error). */
