@@ -12,7 +12,8 @@
 //   eth_getUserOperationReceipt, eth_getUserOperationByHash,
 //   pimlico_getUserOperationGasPrice and zd_getUserOperationGasPrice (ZeroDev's SDK asks it):
 //                                 from the chain's base fee.
-// stop() closes the port (the "bundler down" case); start() opens it again on the same port.
+// stop() closes the port (the "bundler down" case); start() opens it again on the same port;
+// faults.reject = n refuses the next n sends.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -113,7 +114,10 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
     const wallet = createWalletClient({ chain, transport, account });
     const receipts = new Map(); // userOpHash -> receipt
     const ops = new Map(); // userOpHash -> { userOperation, transactionHash, blockNumber, blockHash }
-    const stats = { sent: 0, refused: 0, estimated: 0 };
+    const stats = { sent: 0, refused: 0, estimated: 0, injected: 0 };
+    // Fault injection for the executor's tests: the next `reject` eth_sendUserOperation calls
+    // fail with a -32500 error (nothing is sent), like a bundler that refuses an operation.
+    const faults = { reject: 0 };
     let queue = Promise.resolve();
     const say = (m) => { if (log) log(`bundler: ${m}`); };
 
@@ -181,6 +185,11 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
         checkEntryPoint(ep);
         const packed = packUserOp(op);
         const hash = await userOpHash(packed);
+        if (faults.reject > 0) {
+            faults.reject--;
+            stats.injected++;
+            throw new RpcError(-32500, 'user operation refused (injected by the test)', { userOpHash: hash });
+        }
         if (receipts.has(hash)) throw new RpcError(-32602, `user operation ${hash} was already included`);
         const data = encodeFunctionData({ abi: EP.abi, functionName: 'handleOps', args: [[packed], account.address] });
         let gas;
@@ -296,7 +305,7 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
         s.close(() => res());
     });
     return {
-        url: `http://127.0.0.1:${boundPort}`, address: account.address, stats, receipts,
+        url: `http://127.0.0.1:${boundPort}`, address: account.address, stats, receipts, faults,
         stop, start: () => (server ? Promise.resolve() : start()), running: () => server !== null,
     };
 }

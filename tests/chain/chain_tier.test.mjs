@@ -281,3 +281,60 @@ test('setPoolPrice moves the pool below a trigger and the quoter sees it', async
     assert.ok(out > 20_700_000_000_000_000n && out < 20_840_000_000_000_000n, String(out));
     assert.ok(Math.abs(await h.setPoolPrice(3100) - 3100) < 0.01);
 });
+
+test('the bundler: down and back on the same URL, receipts kept, unknown hashes null, injected refusals', async () => {
+    const rpc = async (method, params = []) => (await fetch(h.bundlerUrl, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json();
+    assert.deepEqual((await rpc('eth_supportedEntryPoints')).result, [h.addresses.entryPoint]);
+    assert.equal((await rpc('eth_chainId')).result, '0x2105');
+    assert.equal((await rpc('eth_getUserOperationReceipt', ['0x' + '00'.repeat(32)])).result, null);
+    const sent = [...h.bundler.receipts.keys()];
+    assert.equal(sent.length, 3, 'three operations were included by the earlier tests');
+    assert.equal((await rpc('eth_getUserOperationReceipt', [sent[0]])).result.success, true);
+    const price = (await rpc('pimlico_getUserOperationGasPrice')).result;
+    assert.ok(BigInt(price.fast.maxFeePerGas) >= BigInt(price.fast.maxPriorityFeePerGas));
+
+    await h.bundler.stop();
+    await assert.rejects(rpc('eth_chainId'), /fetch failed/);
+    await h.bundler.start();
+    assert.equal((await rpc('eth_chainId')).result, '0x2105');
+
+    h.bundler.faults.reject = 1;
+    const r = await rpc('eth_sendUserOperation', [{ sender: wallet, nonce: '0x0', callData: '0x', callGasLimit: '0x0',
+        verificationGasLimit: '0x0', preVerificationGas: '0x0', maxFeePerGas: '0x0', maxPriorityFeePerGas: '0x0', signature: '0x' },
+    h.addresses.entryPoint]);
+    assert.equal(r.error.code, -32500);
+    assert.match(r.error.message, /injected/);
+    assert.equal(h.bundler.faults.reject, 0);
+    const wrongEp = await rpc('eth_estimateUserOperationGas', [{ sender: wallet }, '0x' + '11'.repeat(20)]);
+    assert.match(wrongEp.error.message, /unsupported EntryPoint/);
+});
+
+test('the rate-limit and timestamp policies, asked as the wallet, enforce the signed rules', async () => {
+    assert.ok(approval, 'needs the session of the earlier tests');
+    const id = JSON.parse(Buffer.from(approval, 'base64').toString()).permissionParams.permissionId.padEnd(66, '0');
+    const op = packUserOp({ sender: wallet, nonce: 0n, callData: '0x', signature: '0x' });
+    const ask = async (address) => decodeFunctionResult({ abi: CALL_POLICY_ABI, functionName: 'checkUserOpPolicy',
+        data: (await h.publicClient.call({ account: wallet, to: address,
+            data: encodeFunctionData({ abi: CALL_POLICY_ABI, functionName: 'checkUserOpPolicy', args: [id, op] }) })).data });
+    const unpack = (v) => ({ failed: (v & ((1n << 160n) - 1n)) === 1n, validUntil: Number((v >> 160n) & 0xffffffffffffn),
+        validAfter: Number(v >> 208n) });
+    // three operations ran, the last one an hour after the second: the next is due an hour after that
+    const last = Number((await h.publicClient.getBlock()).timestamp);
+    const rl = unpack(await ask(h.addresses.rateLimitPolicy));
+    assert.equal(rl.failed, false);
+    assert.ok(rl.validAfter > last && rl.validAfter <= last + 3600, `next allowed at ${rl.validAfter}, now ${last}`);
+    // the timestamp policy returns the session's window: valid until the second before it expires
+    const ts = unpack(await ask(h.addresses.timestampPolicy));
+    assert.equal(ts.failed, false);
+    assert.equal(ts.validUntil, Math.floor(Date.parse(session.expiresAt) / 1000) - 1);
+    assert.ok(ts.validAfter <= last);
+    // a permission id that was never installed: every policy refuses
+    const other = '0x12345678'.padEnd(66, '0');
+    for (const a of [h.addresses.callPolicy, h.addresses.rateLimitPolicy, h.addresses.timestampPolicy]) {
+        const v = decodeFunctionResult({ abi: CALL_POLICY_ABI, functionName: 'checkUserOpPolicy',
+            data: (await h.publicClient.call({ account: wallet, to: a,
+                data: encodeFunctionData({ abi: CALL_POLICY_ABI, functionName: 'checkUserOpPolicy', args: [other, op] }) })).data });
+        assert.equal(v, 1n, `${a} refuses an unknown permission`);
+    }
+});
