@@ -302,9 +302,9 @@ export async function startChain(opts = {}) {
                 args: [{ tokenIn: CANONICAL.usdc, tokenOut: CANONICAL.weth, amountIn: usdcAmount, fee, sqrtPriceLimitX96: 0n }] });
             return result[0];
         };
-        // Mints test tokens, sets ETH, and (approveRouter) sets the USDC allowance of `who` for
-        // SwapRouter02 directly in storage (allowance is slot 1 of the test token), the way an
-        // owner's earlier approval would have.
+        // Mints test tokens, sets ETH, and (approveRouter, or an exact allowance) sets the USDC and
+        // WETH allowances of `who` for SwapRouter02 directly in storage (allowance is slot 1 of
+        // the test tokens), the way an owner's earlier approval would have.
         const fund = async (who, { usdc = 0n, weth = 0n, eth, approveRouter = false, allowance } = {}) => {
             if (usdc > 0n) await write(CANONICAL.usdc, ERC20_ABI, 'mint', [who, usdc]);
             if (weth > 0n) await write(CANONICAL.weth, ERC20_ABI, 'mint', [who, weth]);
@@ -313,7 +313,8 @@ export async function startChain(opts = {}) {
                 const inner = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [who, 1n]));
                 const slot = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [CANONICAL.swapRouter02, inner]));
                 const v = allowance ?? (2n ** 256n - 1n);
-                await testClient.setStorageAt({ address: CANONICAL.usdc, index: slot, value: pad(toHex(v), { size: 32 }) });
+                for (const token of [CANONICAL.usdc, CANONICAL.weth])
+                    await testClient.setStorageAt({ address: token, index: slot, value: pad(toHex(v), { size: 32 }) });
             }
         };
         const balances = async (who) => ({
