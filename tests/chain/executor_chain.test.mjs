@@ -80,21 +80,32 @@ async function until(cond, what, ex, ms = 20000) {
 
 const included = (ctx) => [...ctx.h.bundler.receipts.values()];
 
+/* Moves chain time and the test clock to slice k's due time (approval + k intervals), or, if
+ * later, one second after a full interval since the previous slice's block: the on-chain rate
+ * limit (no reset: "at least an interval between one UserOp and the next") counts from that
+ * block, which landed a few seconds after its own due time. */
+async function toSlice(ctx, k, interval = 3600) {
+    const ops = included(ctx);
+    let last = 0;
+    if (ops.length)
+        last = Number((await ctx.h.publicClient.getBlock({ blockNumber: BigInt(ops.at(-1).receipt.blockNumber) })).timestamp);
+    return ctx.h.setNextTimestamp(Math.max(ctx.t0 + k * interval, last + interval) + 1);
+}
+
+async function automationOf(ctx) {
+    return (await ctx.srv.call('list_automations', { walletAddress: ctx.wallet })).structuredContent.sessions[0];
+}
+
+const TWAP = { kind: 'twap', sellToken: 'USDC', buyToken: 'WETH', totalAmount: '1000', duration: 86400, interval: 3600 };
+
 test('the seed on chain: a $1000 TWAP over 24 hours, 24 slices through the bundler, USDC down by exactly $1000', { skip: SKIP }, async (t) => {
     const owner = privateKeyToAccount('0x' + '6b'.repeat(32));
-    const ctx = await setup(t, { owner, automation: { kind: 'twap', sellToken: 'USDC', buyToken: 'WETH', totalAmount: '1000',
-        duration: 86400, interval: 3600 } });
+    const ctx = await setup(t, { owner, automation: TWAP });
     const start = Date.now();
     const ex = runExecutor(t, ctx);
-    // Slice k is due at approval + k hours. The on-chain rate limit (no reset: "at least an
-    // interval between one UserOp and the next") counts from the previous slice's block, which
-    // landed a few seconds after its due time; so the next hour starts one second after that.
-    let lastBlockTime = 0;
     for (let k = 0; k < 24; k++) {
-        if (k > 0) await ctx.h.setNextTimestamp(Math.max(ctx.t0 + k * 3600, lastBlockTime + 3600) + 1);
+        if (k > 0) await toSlice(ctx, k);
         await until(() => included(ctx).length === k + 1, `slice ${k + 1} on chain`, ex);
-        const rc = included(ctx)[k].receipt;
-        lastBlockTime = Number((await ctx.h.publicClient.getBlock({ blockNumber: BigInt(rc.blockNumber) })).timestamp);
     }
     timings.twap24 = Date.now() - start;
     const ops = included(ctx);
@@ -124,4 +135,50 @@ test('a stop-loss fires on chain only once the pool price is pushed below its tr
     const bal = await ctx.h.balances(ctx.wallet);
     assert.equal(bal.weth, 10n ** 18n / 2n, 'sold exactly 0.5 WETH');
     assert.ok(bal.usdc > 1150_000000n && bal.usdc < 1200_000000n, `at about $2400 (${bal.usdc})`);
+});
+
+test('revoke in the middle: the next slice never reaches the chain', { skip: SKIP }, async (t) => {
+    const ctx = await setup(t, { owner: privateKeyToAccount('0x' + '6d'.repeat(32)), automation: TWAP });
+    const ex = runExecutor(t, ctx);
+    await until(() => included(ctx).length === 1, 'slice 1 on chain', ex);
+    await toSlice(ctx, 1);
+    await until(() => included(ctx).length === 2, 'slice 2 on chain', ex);
+    const r = await ctx.srv.call('revoke_session', { sessionId: ctx.sessionId });
+    assert.equal(r.isError, undefined, text(r));
+    const usdc = (await ctx.h.balances(ctx.wallet)).usdc;
+    await toSlice(ctx, 2);
+    await sleep(600);
+    await toSlice(ctx, 3);
+    await sleep(600);
+    assert.equal(included(ctx).length, 2, 'nothing included after the revoke');
+    assert.equal(ctx.h.bundler.stats.refused, 0, 'nothing even sent');
+    assert.equal((await ctx.h.balances(ctx.wallet)).usdc, usdc);
+});
+
+test('bundler down: the automation pauses with a reason, and resumes on chain when it is back', { skip: SKIP }, async (t) => {
+    const ctx = await setup(t, { owner: privateKeyToAccount('0x' + '6e'.repeat(32)), automation: TWAP });
+    const ex = runExecutor(t, ctx, ['--max-failures', '2']);
+    await until(() => included(ctx).length === 1, 'slice 1 on chain', ex);
+    await ctx.h.bundler.stop();
+    await toSlice(ctx, 1);
+    await until(async () => (await automationOf(ctx)).executor?.paused === true, 'the pause', ex);
+    assert.ok((await automationOf(ctx)).executor.pauseReason, 'a reason is given');
+    await ctx.h.bundler.start();
+    await until(() => included(ctx).length === 2, 'slice 2 on chain after the bundler came back', ex);
+    assert.equal(included(ctx)[1].success, true);
+    await until(async () => (await automationOf(ctx)).executor?.paused === false, 'resumed', ex);
+    assert.equal((await ctx.h.balances(ctx.wallet)).usdc, 1000_000000n - 2n * 41_670000n);
+});
+
+test('a slice the bundler refuses once is retried and lands on chain once', { skip: SKIP }, async (t) => {
+    const ctx = await setup(t, { owner: privateKeyToAccount('0x' + '6f'.repeat(32)), automation: TWAP });
+    ctx.h.bundler.faults.reject = 1;
+    const ex = runExecutor(t, ctx);
+    await until(() => included(ctx).length === 1, 'slice 1 on chain after a retry', ex);
+    assert.equal(ctx.h.bundler.stats.injected, 1);
+    await sleep(300);
+    assert.equal(included(ctx).length, 1);
+    assert.equal((await ctx.h.balances(ctx.wallet)).usdc, 1000_000000n - 41_670000n, 'spent once');
+    const hist = JSON.stringify((await ctx.srv.call('get_session_history', { sessionId: ctx.sessionId })).structuredContent);
+    assert.equal(hist.match(/execution_committed/g)?.length ?? 0, 1, 'the ledger counts it once');
 });
