@@ -79,6 +79,7 @@ async function until(cond, what, ex, ms = 20000) {
 }
 
 const included = (ctx) => [...ctx.h.bundler.receipts.values()];
+const sliceDone = (ex) => ex.events().filter((e) => e.event === 'slice_done').length;
 
 /* Moves chain time and the test clock to slice k's due time (approval + k intervals), or, if
  * later, one second after a full interval since the previous slice's block: the on-chain rate
@@ -142,7 +143,7 @@ test('revoke in the middle: the next slice never reaches the chain', { skip: SKI
     const ex = runExecutor(t, ctx);
     await until(() => included(ctx).length === 1, 'slice 1 on chain', ex);
     await toSlice(ctx, 1);
-    await until(() => included(ctx).length === 2, 'slice 2 on chain', ex);
+    await until(() => included(ctx).length === 2 && sliceDone(ex) === 2, 'slice 2 on chain and its receipt read', ex);
     const r = await ctx.srv.call('revoke_session', { sessionId: ctx.sessionId });
     assert.equal(r.isError, undefined, text(r));
     const usdc = (await ctx.h.balances(ctx.wallet)).usdc;
@@ -158,7 +159,7 @@ test('revoke in the middle: the next slice never reaches the chain', { skip: SKI
 test('bundler down: the automation pauses with a reason, and resumes on chain when it is back', { skip: SKIP }, async (t) => {
     const ctx = await setup(t, { owner: privateKeyToAccount('0x' + '6e'.repeat(32)), automation: TWAP });
     const ex = runExecutor(t, ctx, ['--max-failures', '2']);
-    await until(() => included(ctx).length === 1, 'slice 1 on chain', ex);
+    await until(() => included(ctx).length === 1 && sliceDone(ex) === 1, 'slice 1 on chain and its receipt read', ex);
     await ctx.h.bundler.stop();
     await toSlice(ctx, 1);
     await until(async () => (await automationOf(ctx)).executor?.paused === true, 'the pause', ex);
