@@ -13,7 +13,7 @@
 //   pimlico_getUserOperationGasPrice and zd_getUserOperationGasPrice (ZeroDev's SDK asks it):
 //                                 from the chain's base fee.
 // stop() closes the port (the "bundler down" case); start() opens it again on the same port;
-// faults.reject = n refuses the next n sends.
+// faults.reject = n refuses the next n sends; faults.holdReceipts keeps receipts back.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -114,10 +114,11 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
     const wallet = createWalletClient({ chain, transport, account });
     const receipts = new Map(); // userOpHash -> receipt
     const ops = new Map(); // userOpHash -> { userOperation, transactionHash, blockNumber, blockHash }
-    const stats = { sent: 0, refused: 0, estimated: 0, injected: 0 };
+    const stats = { attempts: 0, sent: 0, refused: 0, estimated: 0, injected: 0 }; // attempts: every eth_sendUserOperation
     // Fault injection for the executor's tests: the next `reject` eth_sendUserOperation calls
     // fail with a -32500 error (nothing is sent), like a bundler that refuses an operation.
-    const faults = { reject: 0 };
+    // holdReceipts: included operations get no receipt (null) until it is set back to false.
+    const faults = { reject: 0, holdReceipts: false };
     let queue = Promise.resolve();
     const say = (m) => { if (log) log(`bundler: ${m}`); };
 
@@ -246,11 +247,12 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
         eth_supportedEntryPoints: async () => [entryPoint],
         eth_estimateUserOperationGas: async ([op, ep]) => estimate(op, ep),
         eth_sendUserOperation: async ([op, ep]) => {
+            stats.attempts++;
             const run = queue.then(() => send(op, ep));
             queue = run.catch(() => {});
             return run;
         },
-        eth_getUserOperationReceipt: async ([h]) => receipts.get(h) ?? null,
+        eth_getUserOperationReceipt: async ([h]) => (faults.holdReceipts ? null : receipts.get(h) ?? null),
         eth_getUserOperationByHash: async ([h]) => {
             const o = ops.get(h);
             return o ? { ...o, entryPoint } : null;

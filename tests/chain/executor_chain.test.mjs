@@ -152,7 +152,7 @@ test('revoke in the middle: the next slice never reaches the chain', { skip: SKI
     await toSlice(ctx, 3);
     await sleep(600);
     assert.equal(included(ctx).length, 2, 'nothing included after the revoke');
-    assert.equal(ctx.h.bundler.stats.refused, 0, 'nothing even sent');
+    assert.equal(ctx.h.bundler.stats.attempts, 2, 'nothing even sent');
     assert.equal((await ctx.h.balances(ctx.wallet)).usdc, usdc);
 });
 
@@ -180,6 +180,26 @@ test('a slice the bundler refuses once is retried and lands on chain once', { sk
     await sleep(300);
     assert.equal(included(ctx).length, 1);
     assert.equal((await ctx.h.balances(ctx.wallet)).usdc, 1000_000000n - 41_670000n, 'spent once');
+    const hist = JSON.stringify((await ctx.srv.call('get_session_history', { sessionId: ctx.sessionId })).structuredContent);
+    assert.equal(hist.match(/execution_committed/g)?.length ?? 0, 1, 'the ledger counts it once');
+});
+
+test('kill -9 after a slice reached the chain: the restarted executor finds it and never sends it again', { skip: SKIP }, async (t) => {
+    const ctx = await setup(t, { owner: privateKeyToAccount('0x' + '70'.repeat(32)), automation: TWAP });
+    ctx.h.bundler.faults.holdReceipts = true;
+    let ex = runExecutor(t, ctx);
+    await until(() => included(ctx).length === 1, 'slice 1 on chain', ex);
+    await sleep(100);
+    ex.child.kill('SIGKILL');
+    await ex.exited;
+    assert.equal(sliceDone(ex), 0, 'killed before it saw the receipt');
+    ctx.h.bundler.faults.holdReceipts = false;
+    ex = runExecutor(t, ctx);
+    await until(() => sliceDone(ex) === 1, 'slice 1 recorded after the restart', ex);
+    await sleep(400);
+    assert.equal(included(ctx).length, 1, 'one operation on chain');
+    assert.equal(ctx.h.bundler.stats.attempts, 1, 'and no second attempt');
+    assert.equal((await ctx.h.balances(ctx.wallet)).usdc, 1000_000000n - 41_670000n, 'USDC spent once');
     const hist = JSON.stringify((await ctx.srv.call('get_session_history', { sessionId: ctx.sessionId })).structuredContent);
     assert.equal(hist.match(/execution_committed/g)?.length ?? 0, 1, 'the ledger counts it once');
 });
