@@ -24,7 +24,7 @@ import { deserializePermissionAccount } from '@zerodev/permissions';
 import { toECDSASigner } from '@zerodev/permissions/signers';
 import { decodeFunctionData, decodeFunctionResult, encodeFunctionData, http, parseAbi, toHex } from 'viem';
 import { privateKeyToAccount, toAccount } from 'viem/accounts';
-import { startChain, ROUTER_ABI } from './harness.mjs';
+import { startChain, ERC20_ABI, ROUTER_ABI } from './harness.mjs';
 import { packUserOp } from './bundler.mjs';
 import { startServer, text, TEST_BIN } from '../e2e/lifecycle_lib.mjs';
 
@@ -262,6 +262,16 @@ test('over the per-trade cap: refused on chain by the CallPolicy contract, whate
     assert.equal(await ask(within), 0n);
     assert.equal(await ask(over), 1n);
     assert.equal(await ask(await mk(swapData(USDC(50), { recipient: OWNER.address }))), 1n);
+    // batches are checked call by call: two allowed swaps pass, a swap plus an approval does not
+    const batch = async (calls) => client.prepareUserOperation({ ...gas, callData: await account.encodeCalls(calls) });
+    const swapCall = (n) => ({ to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(n)) });
+    assert.equal(await ask(await batch([swapCall(10), swapCall(20)])), 0n);
+    assert.equal(await ask(await batch([swapCall(10), { to: h.addresses.usdc, value: 0n,
+        data: encodeFunctionData({ abi: ERC20_ABI, functionName: 'approve', args: [OWNER.address, 1n] }) }])), 1n);
+    assert.equal(await ask(await batch([swapCall(10), swapCall(60)])), 1n);
+    // and a call that sends ETH along is over the valueLimit of 0
+    assert.equal(await ask(await mk(swapData(USDC(10))).then(async (o) => ({ ...o,
+        callData: await account.encodeCalls([{ ...swapCall(10), value: 1n }]) }))), 1n);
 
     // and a real, gate-signed operation within the cap still goes through
     const ok = await client.prepareUserOperation({ callData: await account.encodeCalls([
