@@ -155,11 +155,11 @@ export async function startBundler({ rpcUrl, chainId, entryPoint, privateKey, po
         }
         const r = decodeFunctionResult({ abi: SIM.abi, functionName: 'simulateHandleOp', data: out });
         const preOpGas = r.preOpGas, actual = r.paid; // gas price 1 wei: paid = gas used
-        if (BigInt(r.accountValidationData) >> 160n === 0n && (BigInt(r.accountValidationData) & ((1n << 160n) - 1n)) > 1n)
+        if ((BigInt(r.accountValidationData) & ((1n << 160n) - 1n)) > 1n)
             throw new RpcError(-32500, 'aggregated signatures are not supported');
         // v0.7 charges 10% of the unused execution gas limit: actual = preOp + used + (L - used) / 10
         const L = 5_000_000n;
-        let used = (actual - preOpGas) * 10n > L ? ((actual - preOpGas) * 10n - L) / 9n : 0n;
+        const used = (actual - preOpGas) * 10n > L ? ((actual - preOpGas) * 10n - L) / 9n : 0n;
         const pvg = preVerificationGas(op);
         stats.estimated++;
         return {
