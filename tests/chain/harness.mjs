@@ -180,12 +180,24 @@ export async function startChain(opts = {}) {
     if (!existsSync(ANVIL)) throw new Error(`anvil missing at ${ANVIL}: install tests/package.json`);
     const kb = kernelBytecode();
     const own = compileTestContracts();
-    const port = await freePort();
-    const rpcUrl = `http://127.0.0.1:${port}`;
-    const anvil = spawn(ANVIL, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId),
-        '--disable-code-size-limit', '--silent', '--gas-limit', '60000000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let anvilErr = '';
-    anvil.stderr.on('data', (c) => { anvilErr += c; });
+    // A free port can be taken by another process before anvil binds it (the test files run in
+    // parallel): anvil then exits, and is started again on another port.
+    let anvil, rpcUrl, anvilErr = '';
+    for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        rpcUrl = `http://127.0.0.1:${port}`;
+        anvil = spawn(ANVIL, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId),
+            '--disable-code-size-limit', '--silent', '--gas-limit', '60000000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        anvilErr = '';
+        anvil.stderr.on('data', (c) => { anvilErr += c; });
+        try {
+            await waitForRpc(rpcUrl, anvil, Date.now() + 60000);
+            break;
+        } catch (e) {
+            if (anvil.exitCode === null) anvil.kill('SIGKILL');
+            if (attempt >= 3) throw new Error(`${e.message}: ${anvilErr.slice(-500)}`);
+        }
+    }
     let bundler = null;
     const stop = async () => {
         if (bundler) await bundler.stop().catch(() => {});
@@ -195,7 +207,6 @@ export async function startChain(opts = {}) {
         }
     };
     try {
-        await waitForRpc(rpcUrl, anvil, Date.now() + 15000);
         const chain = defineChain({ id: chainId, name: `anvil-${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
             rpcUrls: { default: { http: [rpcUrl] } } });
         const transport = http(rpcUrl, { retryCount: 0 });
