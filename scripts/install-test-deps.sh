@@ -11,3 +11,5 @@ if [ ! -f "$stamp" ] || [ tests/package-lock.json -nt "$stamp" ] || [ tests/pack
     (cd tests && npm ci --no-audit --no-fund --loglevel=error >&2)
     touch "$stamp"
 fi
+# Kernel v3.1 bytecode for the local-chain tier (npm pack of @rhinestone/modulekit, once).
+sh scripts/fetch-kernel-bytecode.sh

@@ -83,6 +83,10 @@ if [ -z "$FLAV" ]; then
 fi
 node_suite e2e $(ls tests/e2e/*.test.mjs 2>/dev/null)
 node_suite interop $(ls tests/interop/*.test.mjs 2>/dev/null)
+# The local-chain tier: anvil as Base with EntryPoint v0.7, Kernel v3.1, Uniswap V3 and our
+# ZeroDev module stand-ins, the test bundler (tests/chain/harness.mjs). Needs the Kernel bytecode
+# that scripts/install-test-deps.sh fetches (scripts/fetch-kernel-bytecode.sh).
+node_suite chain $(ls tests/chain/*.test.mjs 2>/dev/null)
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
