@@ -14,10 +14,16 @@ void approval_link_set_provider(approval_link_fn fn)
 enum mcp_rc approval_link_get(char *buf, size_t n, const struct skm_config *cfg, const char *session_id,
                               struct mcp_error *err)
 {
+    struct mcp_error local = {MCP_OK, ""};
     enum mcp_rc rc;
 
+    if (err == NULL) /* callers that only want the link; providers write their words to err */
+        err = &local;
     if (n > 0)
         buf[0] = '\0';
+    if (g_provider == NULL && cfg != NULL && cfg->approval_port < 0)
+        return mcp_errf(err, MCP_ENOTFOUND, "The approval page is turned off (--approval-port off): the owner "
+                        "signs the typed data in their own wallet and the signature goes to confirm_session.");
     if (g_provider == NULL)
         return mcp_errf(err, MCP_ENOTFOUND, "the approval page is not available in this server (it is off or not "
                         "built in)");
