@@ -273,6 +273,29 @@ static json_t *kernel_breakdown(const struct session_row *row, const struct poli
     return out;
 }
 
+/* An "other" account signs the summary itself (message.summary of its typed data), with the
+ * notes the request added (who enforces, whether the owner was verified): the page shows that
+ * text, exactly as the tool result did. Rows without it keep the summary rebuilt from the policy. */
+static enum mcp_rc signed_summary(char **summary, const struct session_row *row)
+{
+    json_error_t jerr;
+    json_t *td = row->typed_data ? json_loads(row->typed_data, 0, &jerr) : NULL;
+    const char *s = json_string_value(json_object_get(json_object_get(td, "message"), "summary"));
+    char *copy;
+
+    if (s == NULL) {
+        json_decref(td);
+        return MCP_OK;
+    }
+    copy = strdup(s);
+    json_decref(td);
+    if (copy == NULL)
+        return MCP_ENOMEM;
+    free(*summary);
+    *summary = copy;
+    return MCP_OK;
+}
+
 static json_t *page_data(const struct session_row *row, int64_t now)
 {
     struct policy p;
@@ -298,6 +321,8 @@ static json_t *page_data(const struct session_row *row, int64_t now)
         json_decref(oj);
         if (summary == NULL || breakdown == NULL)
             goto out;
+    } else if (signed_summary(&summary, row) != MCP_OK) {
+        goto out;
     }
     tool_checksum(wallet, row->wallet);
     tool_checksum(owner, row->owner);
