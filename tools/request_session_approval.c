@@ -384,8 +384,8 @@ static char *result_text(const struct request *r, const char *url)
                      "wallet (%s) for the signature. When they are done, call confirm_session {\"sessionId\": "
                      "\"%s\"} to get the result. Without the page, they can sign the typed data below "
                      "(eth_signTypedData_v4) and you call confirm_session with the signature; if they decline, "
-                     "call confirm_session with decision \"reject\".\n%s\n\nTyped data to sign:\n%s",
-                     r->summary, r->row.id, deadline, url, owner, r->row.id, r->balance_note, typed);
+                     "call confirm_session with decision \"reject\".\n%s%s\n\nTyped data to sign:\n%s",
+                     r->summary, r->row.id, deadline, url, owner, r->row.id, r->balance_note, replaced, typed);
     else if (typed != NULL)
         tool_appendf(&text,
                      "%s\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
