@@ -17,6 +17,7 @@ import { concatHex, encodeFunctionData, getAddress, numberToHex, pad, toHex } fr
 
 import { ATTACKER, kernelExecute, runExec, swapCall, usdc, userOp } from './gate_lib.mjs';
 import { BIN, defer } from './lib.mjs';
+import { QUOTER_BASE, decodeQuote, encodeQuoteResult } from './quote_node.mjs';
 import {
     BASE_ROUTER, BASE_USDC, OWNER, SMART_WALLET, STRANGER, T0, TEST_BIN, approve, ok, signTyped, startServer, testClock, text,
 } from './lifecycle_lib.mjs';
@@ -41,6 +42,12 @@ async function startStub(t) {
         if (method === 'eth_getUserOperationReceipt') {
             const r = state.receipts[params[0].toLowerCase()];
             return answer(r ? { userOpHash: params[0], success: r.success, receipt: { transactionHash: r.tx } } : null);
+        }
+        // the gate's price source (it is the executor's RPC node too): any exact-input swap quotes
+        // 1 base unit, any exact-output swap its maximum input, as the gate tests' default node does
+        if (method === 'eth_call' && params[0].to.toLowerCase() === QUOTER_BASE.toLowerCase()) {
+            const q = decodeQuote(params[0].data);
+            return answer(encodeQuoteResult(q, q.kind.includes('Input') ? 1n : q.amount));
         }
         if (method === 'eth_call' && params[0].to.toLowerCase() === ENTRY_POINT.toLowerCase() && params[0].data.startsWith('0x35567e1a')) {
             const key = '0x' + params[0].data.slice(90, 138);

@@ -24,6 +24,20 @@ function encodeQuote(name, value) {
     return encodeAbiParameters([{ type: 'uint256' }, { type: 'uint160[]' }, { type: 'uint32[]' }, { type: 'uint256' }], [value, [0n], [1], 100000n]);
 }
 
+/* Decode a QuoterV2 call (calldata hex) into { kind, amount, tokenIn/tokenOut/fee | path }. Throws
+ * on calldata that is not one of the four quote functions. */
+export function decodeQuote(data) {
+    const { functionName, args } = decodeFunctionData({ abi: quoterAbi, data });
+    return functionName.endsWith('Single')
+        ? { kind: functionName, amount: functionName.includes('Input') ? args[0].amountIn : args[0].amount, tokenIn: args[0].tokenIn, tokenOut: args[0].tokenOut, fee: args[0].fee }
+        : { kind: functionName, amount: args[1], path: args[0] };
+}
+
+/* The eth_call result QuoterV2 would return for quote q when the quote is value. */
+export function encodeQuoteResult(q, value) {
+    return encodeQuote(q.kind, value);
+}
+
 /* state: { chainId, quote(q) -> bigint, quoter? }. Returns { url, log, unexpected, state, close }. */
 export async function startQuoteNode(state) {
     const log = [];
@@ -39,13 +53,9 @@ export async function startQuoteNode(state) {
             if (data.startsWith('0x70a08231')) return ok(encodeAbiParameters([{ type: 'uint256' }], [10n ** 30n]));
             if (to.toLowerCase() === quoter) {
                 try {
-                    const { functionName, args } = decodeFunctionData({ abi: quoterAbi, data });
-                    const single = functionName.endsWith('Single');
-                    const q = single
-                        ? { kind: functionName, amount: functionName.includes('Input') ? args[0].amountIn : args[0].amount, tokenIn: args[0].tokenIn, tokenOut: args[0].tokenOut, fee: args[0].fee }
-                        : { kind: functionName, amount: args[1], path: args[0] };
+                    const q = decodeQuote(data);
                     log.push(q);
-                    return ok(encodeQuote(functionName, state.quote(q)));
+                    return ok(encodeQuote(q.kind, state.quote(q)));
                 } catch (e) {
                     unexpected.push({ method, to, data, error: String(e) });
                     return { jsonrpc: '2.0', id, error: { code: 3, message: 'execution reverted' } };
