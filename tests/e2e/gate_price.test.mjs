@@ -45,9 +45,11 @@ async function approve(c, args) {
     return { sessionId, summaryText };
 }
 
-/* The exact request plan_automation proposes for the automation, plus extra permissions. */
+/* The exact request plan_automation proposes for the automation, plus extra permissions. The
+ * account is named (`other`, the owner's address): without one a plan is for a Kernel v3 account. */
 async function planned(c, automation, extra = {}) {
-    const plan = await call(c, 'plan_automation', { walletAddress: WALLET, chainId: CHAIN_ID, automation });
+    const ownerAddress = privateKeyToAccount(OWNER_PK).address;
+    const plan = await call(c, 'plan_automation', { walletAddress: WALLET, ownerAddress, chainId: CHAIN_ID, automation, account: { type: 'other' } });
     assert.ok(!plan.isError, JSON.stringify(plan.content));
     const p = plan.structuredContent.proposal;
     return { ...p, permissions: { ...p.permissions, ...extra } };
