@@ -133,13 +133,13 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     assert.equal(body.slice(0, SEED_TEXT.length), SEED_TEXT);
     assert.deepEqual(JSON.parse(body.slice(body.indexOf(marker) + marker.length)), td);
     assert.equal(body.slice(SEED_TEXT.length, body.indexOf(marker)),
-        `\nSession ${req.sessionId} is waiting for the user's signature until ${req.approvalDeadline} (15 minutes).\n` +
-        `Approval page: ${req.approvalUrl}\nGive it to the user as a link: "Open this page to review and approve in ` +
-        'your wallet". When they say they are done, call confirm_session with just this sessionId to see the result: ' +
-        'nothing to copy and paste.\n' +
-        'Show the summary above to the user exactly as written. Then ask them to sign the typed data below with their ' +
-        `wallet (eth_signTypedData_v4, signer ${OWNER.address}) and call confirm_session with this sessionId and the ` +
-        'signature. If they decline, call confirm_session with decision "reject".\n' +
+        `\nSession ${req.sessionId} is waiting for the user's approval until ${req.approvalDeadline} (15 minutes).\n` +
+        'Show the summary above to the user exactly as written, then this link: "Open this page to review and ' +
+        `approve in your wallet: ${req.approvalUrl}". The page shows the same summary and asks their wallet ` +
+        `(${OWNER.address}) for the signature. When they are done, call confirm_session {"sessionId": ` +
+        `"${req.sessionId}"} to get the result. Without the page, they can sign the typed data below ` +
+        '(eth_signTypedData_v4) and you call confirm_session with the signature; if they decline, call ' +
+        'confirm_session with decision "reject".\n' +
         "The wallet's USDC balance was not checked: no RPC endpoint is configured for Base.");
 
     // A wallet signs; viem agrees the signature is the owner's over exactly this digest.
