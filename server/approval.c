@@ -315,6 +315,9 @@ static json_t *page_data(const struct session_row *row, int64_t now)
             json_decref(oj);
             goto out;
         }
+        zd_session_account_note(note, sizeof note, &p, &o); /* as the request's summary: this note first */
+        if (note[0] != '\0')
+            tool_appendf(&summary, "ℹ %s\n", note);
         zd_session_enforcement_note(note, sizeof note, &p, &o);
         tool_appendf(&summary, "ℹ %s\n", note);
         breakdown = kernel_breakdown(row, &p, oj);

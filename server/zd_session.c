@@ -50,11 +50,21 @@ static enum mcp_rc onchain(struct zd_session_opts *o, struct chain_client *cl, c
     if (cl != NULL)
         return zd_onchain_read(&o->onchain, cl, p->wallet, o->kernel, err);
     zd_onchain_assume_undeployed(&o->onchain, o->kernel);
-    snprintf(note, note_size, "This wallet is assumed not deployed yet (no RPC endpoint is configured for %s to "
+    zd_session_account_note(note, note_size, p, o);
+    return MCP_OK;
+}
+
+void zd_session_account_note(char *out, size_t size, const struct policy *p, const struct zd_session_opts *o)
+{
+    if (size == 0)
+        return;
+    out[0] = '\0';
+    if (o->onchain.source != ZD_NONCE_ASSUMED)
+        return;
+    snprintf(out, size, "This wallet is assumed not deployed yet (no RPC endpoint is configured for %s to "
              "read it), so the approval deploys it with its first trade. If this account is already deployed, "
              "configure --rpc %llu=URL so the right nonce is used, and request again.", p->chain_name,
              (unsigned long long)p->chain_id);
-    return MCP_OK;
 }
 
 /* With an RPC endpoint: is the wallet deployed, and if so which Kernel version is it? */

@@ -49,6 +49,11 @@ enum mcp_rc zd_session_opts_from_json(struct zd_session_opts *out, json_t *j, st
 enum mcp_rc zd_session_build(struct zd_approval *a, const struct policy *p, const struct zd_session_opts *o,
                              struct mcp_error *err) SKM_WARN_UNUSED;
 
+/* The note on the account's state when nobody checked it (onchain source ZD_NONCE_ASSUMED: no
+ * RPC endpoint, nothing stated): it is assumed undeployed, and how to correct that. Otherwise
+ * out is "". The request's summary and the approval page show the same words. */
+void zd_session_account_note(char *out, size_t size, const struct policy *p, const struct zd_session_opts *o);
+
 /* The note saying which limits the chain enforces and which only this server does, e.g.
  * "Enforced on chain by the Kernel account: the contract, the functions, ...; enforced only
  * by this server: the total limit, the fee cap" (out size >= 400). */

@@ -278,6 +278,21 @@ test('a Kernel v3 request: the page shows what the Enable data installs, and sig
     assert.equal(typeof again.serializedApproval, 'string');
 });
 
+test('a Kernel v3 request nobody could read on chain: the page shows the "assumed not deployed" note like the tool result', async (t) => {
+    const args = seedArgs({ walletAddress: kernelAccount(), account: { type: 'kernel-v3', kernelVersion: '0.3.1' } });
+    delete args.spendToken;
+    args.permissions = { ...args.permissions, contractAddress: BASE_ROUTER };
+    const { sc } = await pending(t, { args, checkSecrets: false });
+    assert.equal(sc.accountType, 'kernel-v3');
+    assert.match(sc.summaryText, /\nℹ This wallet is assumed not deployed yet \(no RPC endpoint is configured for Base/);
+    const w = await openPage(browser, sc.approvalUrl, { wallets: [{ account: OWNER, chainId: 8453 }] });
+    t.after(() => w.page.close());
+    await waitLoaded(w.page);
+    const lines = sc.summaryText.split('\n').filter((x) => x !== '');
+    const items = await w.page.$$eval('#summary li', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(items, lines, 'the same lines in the same order');
+});
+
 test('the view page may be framed and only links to the approve page; the approve page refuses to be framed', async (t) => {
     const { srv, sc } = await pending(t);
     const viewUrl = sc.approvalUrl.replace('/approve/', '/view/');
