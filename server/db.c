@@ -77,6 +77,38 @@ static const char schema_v1[] =
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
+/* Version 2: the automation executor (`sessionkey-mcp run`, server/run_store.h).
+ * automations: the automation a session was approved for (the plan_automation input, JSON) and
+ * the executor's live state; slices: one row per claimed slice (TWAP slice index, or 0 for a
+ * stop-loss's one sale), claimed inside BEGIN IMMEDIATE so two executors never run one twice. */
+static const char schema_v2[] =
+    "CREATE TABLE automations("
+    " session_id TEXT PRIMARY KEY REFERENCES sessions(id),"
+    " spec TEXT NOT NULL,"                /* the automation object (JSON) */
+    " paused INTEGER NOT NULL DEFAULT 0,"
+    " pause_kind TEXT NOT NULL DEFAULT '',"      /* unreachable (resumes by itself), failures */
+    " pause_reason TEXT NOT NULL DEFAULT '',"
+    " failures INTEGER NOT NULL DEFAULT 0," /* consecutive failed attempts */
+    " next_at INTEGER NOT NULL DEFAULT 0,"  /* the next slice's time (0: none) */
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE slices("
+    " session_id TEXT NOT NULL REFERENCES sessions(id),"
+    " idx INTEGER NOT NULL,"
+    " due_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('claimed','sent','done','failed')),"
+    " claimed_by TEXT NOT NULL,"          /* host:pid of the executor holding it */
+    " lease_until INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " nonce TEXT NOT NULL DEFAULT '',"    /* the ERC-4337 nonce the slice is bound to */
+    " user_op_hash TEXT NOT NULL DEFAULT '',"
+    " reservation_id TEXT NOT NULL DEFAULT '',"
+    " amount_in TEXT NOT NULL DEFAULT '',"
+    " amount_out TEXT NOT NULL DEFAULT '',"
+    " tx_hash TEXT NOT NULL DEFAULT '',"
+    " error TEXT NOT NULL DEFAULT '',"
+    " updated_at INTEGER NOT NULL,"
+    " PRIMARY KEY(session_id, idx));";
+
 void db_random_id(char out[DB_ID_SIZE], const char prefix[4])
 {
     static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -213,6 +245,11 @@ static enum mcp_rc migrate(struct db *db, struct mcp_error *err)
     }
     if (v == 0 && (exec(db, schema_v1, "creating the database", err) != MCP_OK ||
                    exec(db, "PRAGMA user_version = 1", "creating the database", err) != MCP_OK)) {
+        db_rollback(db);
+        return MCP_EDB;
+    }
+    if (v <= 1 && (exec(db, schema_v2, "adding the executor's tables", err) != MCP_OK ||
+                   exec(db, "PRAGMA user_version = 2", "adding the executor's tables", err) != MCP_OK)) {
         db_rollback(db);
         return MCP_EDB;
     }
