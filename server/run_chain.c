@@ -39,7 +39,8 @@ static enum mcp_rc call_words(struct eth_u256 *out, uint8_t **ret, size_t *ret_l
         memcpy(data + 4 + 32 * i, words[i], 32);
     if ((rc = chain_eth_call(&r, &len, cl, to, data, 4 + 32 * n, err)) != MCP_OK)
         return rc;
-    rc = chain_abi_decode_uint(out, r, len, what, err);
+    /* the first word (some functions return several) */
+    rc = chain_abi_decode_uint(out, r, len < 32 ? len : 32, what, err);
     if (ret != NULL && rc == MCP_OK) {
         *ret = r;
         *ret_len = len;
@@ -289,11 +290,11 @@ void run_receipt_read(const json_t *receipt, const uint8_t token[20], const uint
     reason[0] = '\0';
     if (!*success)
         revert_words(reason, reason_size, json_string_value(json_object_get(receipt, "reason")));
-    want_token[0] = '0';
-    want_token[1] = 'x';
-    eth_hex_encode(want_token + 2, token, 20);
-    snprintf(want_to, sizeof want_to, "0x000000000000000000000000");
-    eth_hex_encode(want_to + 26, wallet, 20);
+    char wal[43];
+
+    eth_hex_encode(wal, wallet, 20);
+    eth_hex_encode(want_token, token, 20);
+    snprintf(want_to, sizeof want_to, "0x000000000000000000000000%s", wal + 2);
     logs = json_object_get(receipt, "logs");
     if (!json_is_array(logs))
         logs = json_object_get(rc, "logs");

@@ -346,10 +346,13 @@ static enum mcp_rc read_enable_sig(struct db *db, const char *sid, char out[133]
         return MCP_EDB;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
     src = sqlite3_step(st);
-    if (src == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 65) {
-        out[0] = '0';
-        out[1] = 'x';
-        eth_hex_encode(out + 2, sqlite3_column_blob(st, 0), 65);
+    if (src == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) { /* "0x" + 130 hex (confirm_session) */
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+
+        if (t != NULL && zd_hex_valid(t, 65))
+            snprintf(out, 133, "%s", t);
+    } else if (src == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 65) {
+        eth_hex_encode(out, sqlite3_column_blob(st, 0), 65);
     }
     sqlite3_finalize(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
@@ -453,13 +456,13 @@ static enum mcp_rc build_op(struct run_job *j, struct run_slice *s, struct built
     if ((pm = chain_opt(j->c->paymaster, j->c->n_paymaster, j->row.chain_id)) != NULL) {
         char a[43] = "0x";
 
-        eth_hex_encode(a + 2, pm, 20);
+        eth_hex_encode(a, pm, 20);
         b->op.paymaster = strdup(a);
         b->op.paymaster_data = strdup("0x");
     }
     b->op.signature = wrap_signature(b, run_dummy_session_sig, enable_sig);
     if (b->op.call_data == NULL || b->op.signature == NULL || (!b->deployed && b->op.factory_data == NULL))
-        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+        return mcp_errf(err, MCP_ENOMEM, "out of memory (building the operation)");
     if ((rc = run_chain_fees(&b->op.max_fee, &b->op.max_priority_fee, j->rpc, j->bundler, err)) != MCP_OK)
         return rc;
     return run_bundler_estimate(&b->op, j->bundler, err);
@@ -569,7 +572,7 @@ static enum mcp_rc authorize(struct run_job *j, struct run_slice *s, struct buil
 
     denied_rule[0] = '\0';
     if (op == NULL)
-        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+        return mcp_errf(err, MCP_ENOMEM, "out of memory (user operation JSON)");
     memset(&gop, 0, sizeof gop);
     if (gate_userop_parse(&gop, op, err) != MCP_OK) {
         gate_userop_free(&gop);
@@ -578,12 +581,12 @@ static enum mcp_rc authorize(struct run_job *j, struct run_slice *s, struct buil
     }
     gate_userop_hash(h, &gop, j->row.chain_id);
     gate_userop_free(&gop);
-    eth_hex_encode(ours + 2, h, 32);
-    eth_hex_encode(wallet + 2, j->pol.wallet, 20);
+    eth_hex_encode(ours, h, 32);
+    eth_hex_encode(wallet, j->pol.wallet, 20);
     args = json_pack("{s:s, s:o, s:s, s:I, s:s}", "sessionId", j->row.id, "userOp", op, "userOpHash", ours,
                      "chainId", (json_int_t)j->row.chain_id, "account", wallet);
     if (args == NULL)
-        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+        return mcp_errf(err, MCP_ENOMEM, "out of memory (gate request)");
     res = call_tool(j->c, "authorize_execution", args, err);
     json_decref(args);
     if (res == NULL)

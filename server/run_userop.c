@@ -10,8 +10,9 @@
 
 const char run_dummy_session_sig[] =
     "0xff"
-    "fffffffffffffffffffffffffffffff0000000000000000000000000000000007"
-    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1c";
+    "fffffffffffffffffffffffffffffff000000000000000000000000000000007"
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "1c";
 
 static void add_addr_word(struct zd_hex *h, const uint8_t a[20])
 {
@@ -139,12 +140,12 @@ void run_enable_signature(struct zd_hex *out, const char *validator_data, const 
 void run_quantity(char *out, const struct eth_u256 *v)
 {
     uint8_t be[32];
-    char hex[65];
-    int i = 0;
+    char hex[67];
+    int i = 2;
 
     eth_u256_to_be(be, v);
     eth_hex_encode(hex, be, 32);
-    while (i < 63 && hex[i] == '0')
+    while (i < 65 && hex[i] == '0')
         i++;
     snprintf(out, 67, "0x%s", hex + i);
 }
@@ -176,9 +177,7 @@ json_t *run_user_op_json(const struct run_user_op *op)
 
     if (bad)
         return NULL;
-    sender[0] = '0';
-    sender[1] = 'x';
-    eth_hex_encode(sender + 2, op->sender, 20);
+    eth_hex_encode(sender, op->sender, 20);
     bad |= json_object_set_new(o, "sender", json_string(sender));
     bad |= set_q(o, "nonce", &op->nonce);
     if (op->factory != NULL) {
