@@ -1,0 +1,82 @@
+// executor.test.mjs: the seed end to end on the local chain (tests/chain/harness.mjs: anvil as
+// Base with the real EntryPoint v0.7, Kernel v3.1 and Uniswap V3, the ZeroDev module
+// stand-ins and the test bundler). Approved once through the server, `sessionkey-mcp run`
+// executes a $1000 USDC -> WETH TWAP over 24 hours: 24 slices on chain (the first in enable
+// mode, deploying the account), the chain clock and the server's test clock moving together;
+// the wallet's USDC falls by exactly $1000, its WETH grows, list_automations says 24 done.
+// Run from the repo root: node --test tests/chain/executor.test.mjs
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { constants } from '@zerodev/sdk';
+import { getKernelAddressFromECDSA } from '@zerodev/ecdsa-validator';
+import { privateKeyToAccount } from 'viem/accounts';
+import { startChain } from './harness.mjs';
+import { startServer, text, TEST_BIN } from '../e2e/lifecycle_lib.mjs';
+
+const CHAIN = 8453;
+const OWNER = privateKeyToAccount('0x' + '6b'.repeat(32));
+const EP07 = constants.getEntryPoint('0.7');
+const TWAP = { kind: 'twap', sellToken: 'USDC', buyToken: 'WETH', totalAmount: '1000', duration: 86400, interval: 3600 };
+let h, home, clockFile;
+
+before(async () => {
+    home = mkdtempSync(path.join(tmpdir(), 'skm-chain-exec-'));
+    clockFile = path.join(home, 'clock');
+    h = await startChain({ ethPrice: 3000, clockFile });
+});
+
+after(async () => {
+    if (h) await h.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+});
+
+function sc(r) {
+    assert.ok(!r.isError, text(r));
+    return r.structuredContent;
+}
+
+test('the seed on a real chain: 24 slices through the bundler, USDC falls by exactly $1000', async (t) => {
+    const wallet = await getKernelAddressFromECDSA({ entryPoint: EP07, kernelVersion: '0.3.1', eoaAddress: OWNER.address,
+        index: 0n, publicClient: h.publicClient });
+    await h.fund(wallet, { usdc: 1000_000000n, eth: 10n ** 18n, approveRouter: true });
+    const srv = await startServer(t, { bin: TEST_BIN, home, args: ['--rpc', `${CHAIN}=${h.rpcUrl}`],
+        env: { SKM_TEST_CLOCK: clockFile }, checkSecrets: false });
+    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation: TWAP }));
+    const req = sc(await srv.call('request_session_approval', { ...plan.proposal, ownerAddress: OWNER.address,
+        account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
+    sc(await srv.call('confirm_session', { sessionId: req.sessionId, signature: await OWNER.signTypedData(req.typedData) }));
+
+    const child = spawn(TEST_BIN, ['run', '--data-dir', home, '--rpc', `${CHAIN}=${h.rpcUrl}`, '--bundler', `${CHAIN}=${h.bundlerUrl}`,
+        '--tick-ms', '50', '--receipt-poll-ms', '50', '--log-level', 'info'],
+    { env: { ...process.env, SKM_TEST_CLOCK: clockFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (c) => (log += c));
+    t.after(() => child.kill('SIGKILL'));
+    const done = () => log.split('\n').filter((l) => l.includes('"event":"slice_done"')).length;
+    const wait = async (n) => {
+        const end = Date.now() + 60000;
+        while (done() < n) {
+            if (Date.now() > end) assert.fail(`slice ${n} did not run; executor log:\n${log.slice(-4000)}`);
+            await new Promise((r) => setTimeout(r, 50));
+        }
+    };
+    const before0 = await h.balances(wallet);
+    for (let i = 1; i <= 24; i++) {
+        await wait(i);
+        if (i < 24) await h.advanceTime(3600);
+    }
+    const bal = await h.balances(wallet);
+    assert.equal(before0.usdc - bal.usdc, 1000_000000n, 'USDC fell by exactly $1000');
+    assert.ok(bal.weth > 0n && bal.weth > (1000n * 10n ** 18n) / 3100n, `WETH grew (${bal.weth})`);
+    assert.ok(await h.publicClient.getCode({ address: wallet }), 'the first slice deployed the account');
+    const list = sc(await srv.call('list_automations', { walletAddress: wallet }));
+    const a = list.sessions.find((s) => s.sessionId === req.sessionId);
+    assert.equal(a.executor.slicesDone, 24);
+    assert.equal(a.executor.slicesTotal, 24);
+    assert.match(list.sessions.length ? JSON.stringify(a) : '', /lastExecution/);
+    child.kill('SIGTERM');
+});
