@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { constants } from '@zerodev/sdk';
 import { getKernelAddressFromECDSA } from '@zerodev/ecdsa-validator';
+import { encodeAbiParameters, keccak256, pad, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { startChain } from './harness.mjs';
 import { startServer, text, TEST_BIN } from '../e2e/lifecycle_lib.mjs';
 
 const CHAIN = 8453;
 const OWNER = privateKeyToAccount('0x' + '6b'.repeat(32));
+const OWNER2 = privateKeyToAccount('0x' + '6c'.repeat(32));
 const EP07 = constants.getEntryPoint('0.7');
 const TWAP = { kind: 'twap', sellToken: 'USDC', buyToken: 'WETH', totalAmount: '1000', duration: 86400, interval: 3600 };
 let h, home, clockFile;
@@ -33,6 +35,17 @@ after(async () => {
     if (h) await h.stop();
     if (home) rmSync(home, { recursive: true, force: true });
 });
+
+/* The executor on the chain; returns {child, done(), log()}. */
+function startExecutor(t, extra = []) {
+    const child = spawn(TEST_BIN, ['run', '--data-dir', home, '--rpc', `${CHAIN}=${h.rpcUrl}`, '--bundler', `${CHAIN}=${h.bundlerUrl}`,
+        '--tick-ms', '50', '--receipt-poll-ms', '50', '--log-level', 'debug', ...extra],
+    { env: { ...process.env, SKM_TEST_CLOCK: clockFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (c) => (log += c));
+    t.after(() => child.kill('SIGKILL'));
+    return { child, log: () => log, count: (ev) => log.split('\n').filter((l) => l.includes(`"event":"${ev}"`)).length };
+}
 
 function sc(r) {
     assert.ok(!r.isError, text(r));
@@ -79,4 +92,41 @@ test('the seed on a real chain: 24 slices through the bundler, USDC falls by exa
     assert.equal(a.executor.slicesTotal, 24);
     assert.match(list.sessions.length ? JSON.stringify(a) : '', /lastExecution/);
     child.kill('SIGTERM');
+});
+
+test('a stop-loss on a real chain sells only once the pool price falls to the trigger', async (t) => {
+    const wallet = await getKernelAddressFromECDSA({ entryPoint: EP07, kernelVersion: '0.3.1', eoaAddress: OWNER2.address,
+        index: 0n, publicClient: h.publicClient });
+    await h.fund(wallet, { weth: 5n * 10n ** 17n, eth: 10n ** 18n });
+    // the owner's earlier WETH approval of the router (the session may call only the router)
+    const inner = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [wallet, 1n]));
+    const slot = keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [h.addresses.swapRouter02, inner]));
+    await h.testClient.setStorageAt({ address: h.addresses.weth, index: slot, value: pad(toHex(2n ** 255n), { size: 32 }) });
+    const srv = await startServer(t, { bin: TEST_BIN, home, args: ['--rpc', `${CHAIN}=${h.rpcUrl}`],
+        env: { SKM_TEST_CLOCK: clockFile }, checkSecrets: false });
+    const automation = { kind: 'stop_loss', token: 'WETH', amount: '0.5', triggerPrice: '2500', receiveToken: 'USDC' };
+    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation }));
+    const req = sc(await srv.call('request_session_approval', { ...plan.proposal, ownerAddress: OWNER2.address,
+        account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
+    sc(await srv.call('confirm_session', { sessionId: req.sessionId, signature: await OWNER2.signTypedData(req.typedData) }));
+    const ex = startExecutor(t, ['--poll-seconds', '1']);
+    const end = Date.now() + 20000;
+    while (ex.log().split('\n').filter((l) => l.includes(req.sessionId) && l.includes('"event":"price_checked"')).length < 2) {
+        if (Date.now() > end) assert.fail(`no price checks; executor log:\n${ex.log().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(ex.count('slice_sent'), 0, 'above the trigger: nothing sold');
+    assert.equal((await h.balances(wallet)).weth, 5n * 10n ** 17n);
+    await h.setPoolPrice(2400);
+    const end2 = Date.now() + 30000;
+    while (ex.count('slice_done') < 1) {
+        if (Date.now() > end2) assert.fail(`the stop-loss did not sell; executor log:\n${ex.log().slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    const bal = await h.balances(wallet);
+    assert.equal(bal.weth, 0n, 'all 0.5 WETH sold');
+    assert.ok(bal.usdc > 1100_000000n && bal.usdc <= 1250_000000n, `USDC received at about $2400 (${bal.usdc})`);
+    const a = sc(await srv.call('list_automations', { walletAddress: wallet })).sessions[0];
+    assert.equal(a.executor.slicesDone, 1);
+    ex.child.kill('SIGTERM');
 });
