@@ -4,7 +4,7 @@
 // v3 would (hash, nonce, session-key signature, enable mode); problems it finds fail the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BIN } from './lib.mjs';
 import { OWNER, T0, TEST_BIN, approve, ok, startServer, tempHome, testClock, sleep } from './lifecycle_lib.mjs';
@@ -42,11 +42,12 @@ async function setup(t, { automation = TWAP } = {}) {
 }
 
 /* Start the executor; resolves once it logged "started". */
-function runExecutor(t, ctx, extra = []) {
-    const child = spawn(TEST_BIN, ['run', '--data-dir', ctx.home, '--rpc', `${CHAIN}=${ctx.stub.rpcUrl}`,
-        '--bundler', `${CHAIN}=${ctx.stub.bundlerUrl}`, '--tick-ms', '20', '--receipt-poll-ms', '20',
-        '--backoff-seconds', '0', '--log-level', 'info', ...extra], {
-        env: { ...process.env, ...ctx.clock.env }, stdio: ['ignore', 'pipe', 'pipe'],
+function runExecutor(t, ctx, extra = [], { bundlerEnv = false } = {}) {
+    const bundler = bundlerEnv ? [] : ['--bundler', `${CHAIN}=${ctx.stub.bundlerUrl}`];
+    const env = bundlerEnv ? { [`SKM_BUNDLER_${CHAIN}`]: ctx.stub.bundlerUrl } : {};
+    const child = spawn(TEST_BIN, ['run', '--data-dir', ctx.home, '--rpc', `${CHAIN}=${ctx.stub.rpcUrl}`, ...bundler,
+        '--tick-ms', '20', '--receipt-poll-ms', '20', '--backoff-seconds', '0', '--log-level', 'info', ...extra], {
+        env: { ...process.env, ...ctx.clock.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const ex = { child, stdout: '', stderr: '', events: [] };
     lastEx = ex;
@@ -149,9 +150,9 @@ test('bundler down: paused with a clear reason, resumed when it is back', async 
     assert.deepEqual(ctx.stub.problems, []);
 });
 
-test('revoke stops the next slice', async (t) => {
+test('revoke stops the next slice (bundler from SKM_BUNDLER_<chain>)', async (t) => {
     const ctx = await setup(t);
-    runExecutor(t, ctx);
+    runExecutor(t, ctx, [], { bundlerEnv: true });
     await until(() => ctx.stub.included.length === 1, 'slice 1');
     ok(await ctx.srv.call('revoke_session', { sessionId: ctx.sessionId }));
     ctx.clock.set(T0 + 3600);
@@ -175,4 +176,22 @@ test('a rejected slice is retried on the same nonce and counted once', async (t)
     const a = await automation(ctx.srv, ctx.wallet);
     assert.equal(a.executor.slicesDone, 1);
     assert.deepEqual(ctx.stub.problems, []);
+});
+
+test('run: bad options are usage errors in words; a chain without a bundler is logged, nothing signed', async (t) => {
+    const home = tempHome(t);
+    const bad = spawnSync(TEST_BIN, ['run', '--data-dir', home, '--bundler', 'nonsense'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--bundler/);
+    assert.equal(bad.stdout, '');
+    const slip = spawnSync(TEST_BIN, ['run', '--data-dir', home, '--slippage-bps', '9000'], { encoding: 'utf8' });
+    assert.equal(slip.status, 2);
+    assert.match(slip.stderr, /basis points, 0 to 5000/);
+    const ctx = await setup(t);
+    const r = spawnSync(TEST_BIN, ['run', '--data-dir', ctx.home, '--rpc', `${CHAIN}=${ctx.stub.rpcUrl}`, '--once', '--log-level', 'info'],
+        { encoding: 'utf8', env: { ...process.env, ...ctx.clock.env } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /"event":"no_endpoint"/);
+    assert.match(r.stderr, /no bundler for chain 8453: pass --bundler 8453=URL or set SKM_BUNDLER_8453/);
+    assert.equal(ctx.stub.sends.length, 0);
 });

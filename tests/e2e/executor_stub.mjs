@@ -30,7 +30,7 @@ const TRANSFER = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523
 
 export async function startStub({ chainId = 8453, sessionKey, weth, price = 333333333333333n, gasPrice = 1000000n } = {}) {
     const s = {
-        chainId, deployed: false, installed: false, nonces: new Map(), price, sessionKey, weth,
+        chainId, deployedSet: new Set(), installedSet: new Set(), nonces: new Map(), price, sessionKey, weth,
         sends: [], included: [], rejectNext: 0, down: false, holdReceipts: false, pending: new Map(), receipts: new Map(),
         problems: [], gasPrice,
     };
@@ -45,7 +45,7 @@ export async function startStub({ chainId = 8453, sessionKey, weth, price = 3333
         }
         if (d === SEL.validationConfig) {
             return encodeAbiParameters([{ type: 'uint32' }, { type: 'address' }],
-                [1, s.installed ? '0x0000000000000000000000000000000000000001' : '0x0000000000000000000000000000000000000000']);
+                [1, s.installedSet.has(to.toLowerCase()) ? '0x0000000000000000000000000000000000000001' : '0x0000000000000000000000000000000000000000']);
         }
         if (d === SEL.quote) {
             const [p] = decodeAbiParameters([{ type: 'tuple', components: [
@@ -59,6 +59,7 @@ export async function startStub({ chainId = 8453, sessionKey, weth, price = 3333
     }
 
     async function checkOp(op, estimate = false) {
+        const deployed = s.deployedSet.has(op.sender.toLowerCase()), installed = s.installedSet.has(op.sender.toLowerCase());
         const hash = getUserOperationHash({ userOperation: {
             ...op, nonce: BigInt(op.nonce), callGasLimit: BigInt(op.callGasLimit), verificationGasLimit: BigInt(op.verificationGasLimit),
             preVerificationGas: BigInt(op.preVerificationGas), maxFeePerGas: BigInt(op.maxFeePerGas),
@@ -70,17 +71,17 @@ export async function startStub({ chainId = 8453, sessionKey, weth, price = 3333
         const enable = keyHex.startsWith('01');
         if (keyHex.slice(2, 4) !== '02') s.problems.push(`nonce key ${keyHex} is not a permission key`);
         if (seq !== nonceOf(op.sender, key)) throw Object.assign(new Error(`AA25 invalid account nonce`), { code: -32507 });
-        if (!s.deployed && !op.factory) throw Object.assign(new Error('AA20 account not deployed'), { code: -32500 });
+        if (!deployed && !op.factory) throw Object.assign(new Error('AA20 account not deployed'), { code: -32500 });
         let sig = op.signature, enableSig = null;
         if (enable) {
-            if (s.installed) s.problems.push('enable mode on an installed permission');
+            if (installed) s.problems.push('enable mode on an installed permission');
             if (!sig.startsWith('0x' + '00'.repeat(20))) s.problems.push('enable-mode signature without the empty hook');
             const parts = decodeAbiParameters(Array(5).fill({ type: 'bytes' }), '0x' + sig.slice(42));
             [, , , enableSig, sig] = parts;
             if (parts[1] !== '0x') s.problems.push('hookData not empty');
             if (!parts[2].toLowerCase().startsWith('0xe9ae5c53')) s.problems.push('selectorData not for execute');
             if (enableSig.length !== 132) s.problems.push('enable signature not 65 bytes');
-        } else if (!s.installed) {
+        } else if (!installed) {
             s.problems.push('default mode before the permission was installed');
         }
         if (!sig.startsWith('0xff') || sig.length !== 134) s.problems.push(`session signature shape ${sig.slice(0, 6)}/${sig.length}`);
@@ -104,8 +105,8 @@ export async function startStub({ chainId = 8453, sessionKey, weth, price = 3333
         const { op, info } = entry;
         const k = `${op.sender.toLowerCase()}:${info.key}`;
         s.nonces.set(k, info.seq + 1n);
-        if (op.factory) s.deployed = true;
-        if (info.enable) s.installed = true;
+        if (op.factory) s.deployedSet.add(op.sender.toLowerCase());
+        if (info.enable) s.installedSet.add(op.sender.toLowerCase());
         const out = (info.swap.amountIn * s.price) / 1000000n;
         const tx = keccak256(toHex(`tx:${info.hash}`));
         const success = !entry.revert;
@@ -123,7 +124,7 @@ export async function startStub({ chainId = 8453, sessionKey, weth, price = 3333
     async function handle(method, params) {
         switch (method) {
         case 'eth_chainId': return toHex(s.chainId);
-        case 'eth_getCode': return s.deployed ? '0xef01' : '0x';
+        case 'eth_getCode': return s.deployedSet.has(params[0].toLowerCase()) ? '0xef01' : '0x';
         case 'eth_call': return ethCall(params[0]);
         case 'eth_gasPrice': return toHex(s.gasPrice);
         case 'eth_maxPriorityFeePerGas': return toHex(s.gasPrice / 10n);
