@@ -632,8 +632,12 @@ static enum mcp_rc exec_slice(struct run_job *j, struct run_slice *s)
     if ((rc = authorize(j, s, &b, sig, rule, &err)) != MCP_OK) {
         built_free(&b);
         if (strcmp(rule, "RATE_LIMIT") == 0) { /* not yet: give the claim back, no failure counted */
-            log_slice(LOG_INFO, "slice_not_yet", s, "reason", err.msg);
-            return run_store_release(j->c->db, s, &err) == MCP_EDB ? MCP_EDB : MCP_OK;
+            char why[RUN_TEXT_MAX];
+            int64_t wait = j->c->poll_seconds > 60 ? j->c->poll_seconds : 60;
+
+            snprintf(why, sizeof why, "%s", err.msg);
+            log_slice(LOG_INFO, "slice_not_yet", s, "reason", why);
+            return run_store_defer(j->c->db, s, why, clock_now() + wait, clock_now(), &err) == MCP_EDB ? MCP_EDB : MCP_OK;
         }
         if (rule[0]) { /* the policy says no: retrying cannot help */
             char why[RUN_TEXT_MAX];

@@ -380,6 +380,15 @@ out:
     return rc;
 }
 
+enum mcp_rc run_store_defer(struct db *db, const struct run_slice *s, const char *why, int64_t retry_at, int64_t now,
+                            struct mcp_error *err)
+{
+    struct run_slice f = *s;
+
+    snprintf(f.error, sizeof f.error, "%s", why);
+    return update_slice(db, &f, "failed", retry_at, 0, now, err);
+}
+
 enum mcp_rc run_store_release(struct db *db, const struct run_slice *s, struct mcp_error *err)
 {
     sqlite3_stmt *st;

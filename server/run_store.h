@@ -103,6 +103,10 @@ enum mcp_rc run_store_failed(struct db *db, const struct run_slice *s, const cha
                              int max_failures, const char *kind, int64_t now, int *paused,
                              struct mcp_error *err) SKM_WARN_UNUSED;
 
+/* Not yet (the gate's rate limit): state failed until retry_at, no attempt or failure counted. */
+enum mcp_rc run_store_defer(struct db *db, const struct run_slice *s, const char *why, int64_t retry_at, int64_t now,
+                            struct mcp_error *err) SKM_WARN_UNUSED;
+
 /* Give a claim back untouched (SIGTERM before anything was signed). */
 enum mcp_rc run_store_release(struct db *db, const struct run_slice *s, struct mcp_error *err) SKM_WARN_UNUSED;
 

@@ -103,7 +103,16 @@ test('the seed: a $1000 TWAP over 24 hours runs 24 slices through the bundler, t
     }
     const a = await automation(ctx.srv, ctx.wallet);
     assert.equal(a.executor.slicesDone, 24);
+    assert.equal(a.executor.slicesTotal, 24);
     assert.equal(a.executor.lastExecution.txHash, ctx.stub.included[23].tx);
+    assert.equal(a.executor.lastExecution.amountIn, '$41.59 USDC', 'the last slice is the remainder');
+    const listText = (await ctx.srv.call('list_automations', { walletAddress: ctx.wallet })).content[0].text;
+    assert.match(listText, /Executor: 24 of 24 slices done; last 2026-01-01T23:00:00Z: \$41\.59 USDC for 0\.0138\d* WETH \(transaction 0x[0-9a-f]{64}\)/);
+    const hist = ok(await ctx.srv.call('get_session_history', { sessionId: ctx.sessionId }));
+    assert.equal(hist.executions.length, 24);
+    assert.ok(hist.executions.every((e) => e.state === 'done' && /^0x[0-9a-f]{64}$/.test(e.txHash)));
+    const histText = (await ctx.srv.call('get_session_history', { sessionId: ctx.sessionId })).content[0].text;
+    assert.match(histText, /- Slice 1 of 24, 2026-01-01T00:00:00Z: sold \$41\.67 USDC for 0\.0138\d* WETH \(transaction 0x[0-9a-f]{64}\)\./);
     ex.child.kill('SIGTERM');
     const { code } = await ex.exited;
     assert.equal(code, 0);
@@ -194,4 +203,21 @@ test('run: bad options are usage errors in words; a chain without a bundler is l
     assert.match(r.stderr, /"event":"no_endpoint"/);
     assert.match(r.stderr, /no bundler for chain 8453: pass --bundler 8453=URL or set SKM_BUNDLER_8453/);
     assert.equal(ctx.stub.sends.length, 0);
+});
+
+test('SIGTERM finishes the slice in flight, then exits', async (t) => {
+    const ctx = await setup(t);
+    ctx.stub.holdReceipts = true;
+    const ex = runExecutor(t, ctx);
+    await until(() => ctx.stub.sends.length === 1, 'the send');
+    ex.child.kill('SIGTERM');
+    await sleep(300);
+    assert.equal(ex.child.exitCode, null, 'still following the operation it sent');
+    ctx.stub.includePending();
+    const { code } = await ex.exited;
+    assert.equal(code, 0);
+    assert.equal(done(ex), 1, 'the slice was recorded before exiting');
+    const a = await automation(ctx.srv, ctx.wallet);
+    assert.equal(a.executor.slicesDone, 1);
+    assert.match(a.executor.lastExecution.amountIn, /^\$41\.67 USDC$/);
 });
