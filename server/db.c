@@ -106,6 +106,7 @@ static const char schema_v2[] =
     " amount_out TEXT NOT NULL DEFAULT '',"
     " tx_hash TEXT NOT NULL DEFAULT '',"
     " error TEXT NOT NULL DEFAULT '',"
+    " sent_at INTEGER NOT NULL DEFAULT 0," /* when the gate signed it: the rate limit counts from here */
     " updated_at INTEGER NOT NULL,"
     " PRIMARY KEY(session_id, idx));";
 

@@ -810,6 +810,11 @@ enum mcp_rc run_session(struct run_ctx *c, const char *session_id, int64_t *next
         if (rows[i].idx >= 0 && (uint32_t)rows[i].idx < j.plan.trades && strcmp(rows[i].state, "done") == 0)
             done[rows[i].idx] = 1;
     idx = done ? run_sched_next(&j.plan, j.start, done, j.plan.trades, &due) : -1;
+    /* never closer to the previous slice than the interval: the gate's and the chain's rate
+     * limits count from when it was signed, and a late slice must not make the next one fail */
+    for (int i = 0; idx > 0 && i < n; i++)
+        if (rows[i].idx == idx - 1 && rows[i].sent_at > 0 && rows[i].sent_at + (int64_t)j.plan.interval > due)
+            due = rows[i].sent_at + (int64_t)j.plan.interval;
     free(done);
     free(rows);
     if (idx < 0) {

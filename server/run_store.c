@@ -122,7 +122,7 @@ int run_store_holder_gone(const char *holder)
 }
 
 static const char slice_cols[] = "session_id, idx, due_at, state, claimed_by, lease_until, attempts, nonce, "
-                                 "user_op_hash, reservation_id, amount_in, amount_out, tx_hash, error, updated_at";
+                                 "user_op_hash, reservation_id, amount_in, amount_out, tx_hash, error, updated_at, sent_at";
 
 static void read_slice(struct run_slice *s, sqlite3_stmt *st)
 {
@@ -142,6 +142,7 @@ static void read_slice(struct run_slice *s, sqlite3_stmt *st)
     copy_col(s->tx_hash, sizeof s->tx_hash, st, 12);
     copy_col(s->error, sizeof s->error, st, 13);
     s->updated_at = sqlite3_column_int64(st, 14);
+    s->sent_at = sqlite3_column_int64(st, 15);
 }
 
 enum mcp_rc run_store_slices(struct db *db, const char *session_id, struct run_slice **rows, int *n,
@@ -318,7 +319,21 @@ static enum mcp_rc update_slice(struct db *db, const struct run_slice *s, const 
 
 enum mcp_rc run_store_sent(struct db *db, const struct run_slice *s, int64_t now, struct mcp_error *err)
 {
-    return update_slice(db, s, "sent", s->lease_until, 0, now, err);
+    sqlite3_stmt *st;
+    enum mcp_rc rc;
+
+    if (db_begin(db, err) != MCP_OK)
+        return MCP_EDB;
+    if ((rc = update_slice(db, s, "sent", s->lease_until, 0, now, err)) == MCP_OK &&
+        (rc = db_prepare(db, &st, "UPDATE slices SET sent_at = ? WHERE session_id = ? AND idx = ?", err)) == MCP_OK) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_text(st, 2, s->session_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, s->idx);
+        if ((rc = db_step_done(db, st, "saving the slice", err)) == MCP_OK)
+            rc = db_commit(db, err);
+    }
+    db_rollback(db);
+    return rc;
 }
 
 static enum mcp_rc set_failures(struct db *db, const char *session_id, const char *expr_sql, int64_t now,

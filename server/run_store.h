@@ -40,6 +40,7 @@ struct run_slice {
     char tx_hash[67];
     char error[RUN_TEXT_MAX];
     int64_t updated_at;
+    int64_t sent_at;          /* when the gate signed the operation last sent (0: never) */
 };
 
 struct run_auto {
