@@ -189,8 +189,10 @@ static long sleep_for(int64_t earliest, int tick_ms)
     int64_t now = clock_now();
     long ms;
 
-    if (earliest == 0 || earliest <= now)
+    if (earliest == 0)
         return tick_ms;
+    if (earliest <= now) /* it came due while the pass ran (pass() saw an earlier second) */
+        return 1;
     clock_gettime(CLOCK_REALTIME, &ts);
     ms = (long)(earliest * 1000 - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
     if (now < (int64_t)ts.tv_sec - 2 || now > (int64_t)ts.tv_sec + 2) /* a test clock: poll it */
@@ -210,9 +212,11 @@ static int pass(struct run_ctx *c, struct due_cache **cache, int *n_cache, int64
     struct mcp_error err = {MCP_OK, ""};
     char (*ids)[SESSION_ID_MAX] = NULL;
     struct due_cache *next;
-    int n = 0;
+    int n = 0, looked = 0;
     int64_t now = clock_now();
+    struct timespec start;
 
+    clock_gettime(CLOCK_MONOTONIC, &start);
     *earliest = 0;
     if (run_store_followed(c->db, now, &ids, &n, &err) != MCP_OK) {
         json_t *f = json_pack("{s:s}", "error", err.msg);
@@ -228,6 +232,8 @@ static int pass(struct run_ctx *c, struct due_cache **cache, int *n_cache, int64
         for (int k = 0; k < *n_cache; k++)
             if (strcmp((*cache)[k].id, ids[i]) == 0 && (*cache)[k].next_due > now)
                 due = (*cache)[k].next_due;
+        if (due < 0)
+            looked++;
         if (due < 0 && run_session(c, ids[i], &due, &err) != MCP_OK) {
             json_t *f = json_pack("{s:s, s:s}", "sessionId", ids[i], "error", err.msg);
 
@@ -244,6 +250,15 @@ static int pass(struct run_ctx *c, struct due_cache **cache, int *n_cache, int64
     *cache = next;
     *n_cache = next ? n : 0;
     free(ids);
+    if (log_get_level() <= LOG_DEBUG) {
+        struct timespec end;
+        json_t *f;
+
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        f = json_pack("{s:i, s:i, s:I}", "followed", n, "looked", looked, "ms",
+                      (json_int_t)((end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000));
+        run_log(LOG_DEBUG, "pass", f);
+    }
     return 1;
 }
 
