@@ -102,6 +102,9 @@ TEST(run_nonce_key_and_enable_signature_match_the_sdk)
     run_nonce_key(key, 1, pid, 0);
     eth_hex_encode(hex, key, 24);
     CHECK_HEXI(hex, vs(v, "nonceKeyEnable"));
+    run_nonce_key(key, 1, pid, 7);
+    eth_hex_encode(hex, key, 24);
+    CHECK_HEXI(hex, vs(v, "nonceKeyEnable7"));
     run_nonce_key(key, 0, pid, 7);
     eth_hex_encode(hex, key, 24);
     CHECK_HEXI(hex, vs(v, "nonceKeyDefault"));
