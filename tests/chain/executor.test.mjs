@@ -130,3 +130,59 @@ test('a stop-loss on a real chain sells only once the pool price falls to the tr
     assert.equal(a.executor.slicesDone, 1);
     ex.child.kill('SIGTERM');
 });
+
+test('on chain: a refused slice is retried on the same nonce, the bundler down pauses and resumes, revoke stops', async (t) => {
+    const owner = privateKeyToAccount('0x' + '6d'.repeat(32));
+    const wallet = await getKernelAddressFromECDSA({ entryPoint: EP07, kernelVersion: '0.3.1', eoaAddress: owner.address,
+        index: 0n, publicClient: h.publicClient });
+    await h.fund(wallet, { usdc: 1000_000000n, eth: 10n ** 18n, approveRouter: true });
+    const srv = await startServer(t, { bin: TEST_BIN, home, args: ['--rpc', `${CHAIN}=${h.rpcUrl}`],
+        env: { SKM_TEST_CLOCK: clockFile }, checkSecrets: false });
+    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation: TWAP }));
+    const req = sc(await srv.call('request_session_approval', { ...plan.proposal, ownerAddress: owner.address,
+        account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
+    sc(await srv.call('confirm_session', { sessionId: req.sessionId, signature: await owner.signTypedData(req.typedData) }));
+    const mine = (ev) => (l) => l.includes(req.sessionId) && l.includes(`"event":"${ev}"`);
+    const ex = startExecutor(t, ['--backoff-seconds', '0', '--max-failures', '3']);
+    const count = (ev) => ex.log().split('\n').filter(mine(ev)).length;
+    const waitFor = async (cond, what) => {
+        const end = Date.now() + 30000;
+        while (!(await cond())) {
+            if (Date.now() > end) assert.fail(`${what}; executor log:\n${ex.log().slice(-4000)}`);
+            await new Promise((r) => setTimeout(r, 50));
+        }
+    };
+    const automation = async () => sc(await srv.call('list_automations', { walletAddress: wallet })).sessions
+        .find((s) => s.sessionId === req.sessionId);
+    const start = await h.balances(wallet);
+
+    // slice 1 is refused once by the bundler, then goes through on the same nonce
+    h.bundler.faults.reject = 1;
+    await waitFor(() => count('slice_done') === 1, 'slice 1');
+    const nonces = ex.log().split('\n').filter(mine('slice_claimed')).map((l) => JSON.parse(l).nonce);
+    assert.ok(count('slice_failed') >= 1);
+    assert.equal(nonces.length, 2, 'claimed twice: the attempt and the retry');
+    const sentNonce = JSON.parse(ex.log().split('\n').find(mine('slice_sent'))).nonce;
+    assert.ok(nonces[1] !== '', 'the first attempt recorded its nonce');
+    assert.equal(sentNonce, nonces[1], 'the retry was sent on the nonce of the refused attempt');
+    const hist = JSON.stringify(sc(await srv.call('get_session_history', { sessionId: req.sessionId })));
+    assert.equal(hist.match(/execution_committed/g)?.length ?? 0, 1, 'the ledger counts the slice once');
+
+    // the bundler goes down: slice 2 fails 3 times, the automation pauses, and resumes when it is back
+    await h.bundler.stop();
+    await h.advanceTime(3600);
+    await waitFor(async () => (await automation()).executor.paused === true, 'the pause');
+    assert.match((await automation()).executor.pauseReason, /3 attempts in a row failed/);
+    await h.bundler.start();
+    await waitFor(() => count('slice_done') === 2, 'slice 2 after the bundler came back');
+    assert.equal((await automation()).executor.paused, false);
+
+    // revoke: the next slice never runs
+    sc(await srv.call('revoke_session', { sessionId: req.sessionId }));
+    await h.advanceTime(3600);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(count('slice_sent'), 2, 'two slices accepted by the bundler; none after the revoke');
+    const bal = await h.balances(wallet);
+    assert.equal(start.usdc - bal.usdc, 2n * 41_670000n, 'exactly two slices of USDC spent');
+    ex.child.kill('SIGTERM');
+});
