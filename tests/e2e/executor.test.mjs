@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { BIN } from './lib.mjs';
 import { OWNER, T0, TEST_BIN, approve, ok, startServer, tempHome, testClock, sleep } from './lifecycle_lib.mjs';
 import { startStub } from './executor_stub.mjs';
@@ -220,4 +221,25 @@ test('SIGTERM finishes the slice in flight, then exits', async (t) => {
     const a = await automation(ctx.srv, ctx.wallet);
     assert.equal(a.executor.slicesDone, 1);
     assert.match(a.executor.lastExecution.amountIn, /^\$41\.67 USDC$/);
+});
+
+test('run --once with the bundler from the config file ("bundler": {"8453": URL}) runs the due slice and exits', async (t) => {
+    const ctx = await setup(t);
+    const cfgFile = path.join(ctx.home, 'executor-config.json');
+    writeFileSync(cfgFile, JSON.stringify({ bundler: { [CHAIN]: ctx.stub.bundlerUrl } }));
+    // asynchronously: the stub answers from this process's event loop
+    const r = await new Promise((resolve) => {
+        const c = spawn(TEST_BIN, ['run', '--data-dir', ctx.home, '--config', cfgFile, '--rpc', `${CHAIN}=${ctx.stub.rpcUrl}`,
+            '--once', '--receipt-poll-ms', '20', '--log-level', 'info'], { env: { ...process.env, ...ctx.clock.env } });
+        let stderr = '';
+        c.stderr.on('data', (d) => (stderr += d));
+        c.on('exit', (status) => resolve({ status, stderr }));
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /"event":"slice_done"/);
+    assert.equal(ctx.stub.included.length, 1);
+    writeFileSync(cfgFile, JSON.stringify({ bundler: ['not an object'] }));
+    const bad = spawnSync(TEST_BIN, ['run', '--data-dir', ctx.home, '--config', cfgFile, '--once'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /config file "bundler": must be an object mapping chain ids to URLs/);
 });
