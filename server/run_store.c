@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "db_audit.h"
+
 static void copy_col(char *out, size_t size, sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
@@ -417,22 +419,57 @@ enum mcp_rc run_store_release(struct db *db, const struct run_slice *s, struct m
     return db_step_done(db, st, "giving back a slice", err);
 }
 
+/* The pause or resume in the audit log, inside the caller's transaction. */
+static enum mcp_rc audit_pause(struct db *db, const char *session_id, const char *kind, const char *reason,
+                               int64_t now, struct mcp_error *err)
+{
+    char wallet[43] = "";
+    sqlite3_stmt *st;
+    json_t *d;
+    enum mcp_rc rc;
+
+    if (db_prepare(db, &st, "SELECT wallet FROM sessions WHERE id = ?", err) != MCP_OK)
+        return MCP_EDB;
+    sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        copy_col(wallet, sizeof wallet, st, 0);
+    sqlite3_finalize(st);
+    d = kind ? json_pack("{s:s, s:s}", "kind", kind, "reason", reason ? reason : "") : json_object();
+    if (d == NULL)
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    rc = db_audit_append(db, now, wallet, session_id, kind ? "automation_paused" : "automation_resumed", d, err);
+    json_decref(d);
+    return rc;
+}
+
 enum mcp_rc run_store_pause(struct db *db, const char *session_id, const char *kind, const char *reason,
                             int64_t now, struct mcp_error *err)
 {
+    int own = !db->in_tx;
     sqlite3_stmt *st;
+    enum mcp_rc rc;
 
-    if (db_prepare(db, &st, "UPDATE automations SET paused = ?, pause_kind = ?, pause_reason = ?, "
-                   "failures = CASE WHEN ? THEN failures ELSE 0 END, updated_at = ? WHERE session_id = ?",
-                   err) != MCP_OK)
+    if (own && db_begin(db, err) != MCP_OK)
         return MCP_EDB;
-    sqlite3_bind_int(st, 1, kind != NULL);
-    sqlite3_bind_text(st, 2, kind ? kind : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, kind ? reason : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, kind != NULL);
-    sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_text(st, 6, session_id, -1, SQLITE_STATIC);
-    return db_step_done(db, st, "pausing the automation", err);
+    if ((rc = db_prepare(db, &st, "UPDATE automations SET paused = ?, pause_kind = ?, pause_reason = ?, "
+                         "failures = CASE WHEN ? THEN failures ELSE 0 END, updated_at = ? WHERE session_id = ?",
+                         err)) == MCP_OK) {
+        sqlite3_bind_int(st, 1, kind != NULL);
+        sqlite3_bind_text(st, 2, kind ? kind : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, kind ? reason : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, kind != NULL);
+        sqlite3_bind_int64(st, 5, now);
+        sqlite3_bind_text(st, 6, session_id, -1, SQLITE_STATIC);
+        rc = db_step_done(db, st, "pausing the automation", err);
+    }
+    if (rc == MCP_OK)
+        rc = audit_pause(db, session_id, kind, reason, now, err);
+    if (own) {
+        if (rc == MCP_OK)
+            rc = db_commit(db, err);
+        db_rollback(db);
+    }
+    return rc;
 }
 
 enum mcp_rc run_store_set_next(struct db *db, const char *session_id, int64_t next_at, struct mcp_error *err)

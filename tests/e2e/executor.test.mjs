@@ -8,7 +8,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN } from './lib.mjs';
-import { OWNER, T0, TEST_BIN, approve, ok, startServer, tempHome, testClock, sleep } from './lifecycle_lib.mjs';
+import { OWNER, T0, TEST_BIN, approve, auditVerify, ok, startServer, tempHome, testClock, sleep } from './lifecycle_lib.mjs';
 import { startStub } from './executor_stub.mjs';
 
 const CHAIN = 8453;
@@ -157,6 +157,10 @@ test('bundler down: paused with a clear reason, resumed when it is back', async 
     assert.ok(ex.events.some((e) => e.event === 'automation_resumed'));
     const b = await automation(ctx.srv, ctx.wallet);
     assert.equal(b.executor.paused, false);
+    const events = ok(await ctx.srv.call('get_session_history', { sessionId: ctx.sessionId })).entries.map((e) => e.event);
+    assert.ok(events.includes('automation_paused') && events.includes('automation_resumed'), events.join());
+    assert.ok(events.indexOf('automation_resumed') < events.indexOf('automation_paused'), 'newest first: resumed after paused');
+    assert.equal(auditVerify(ctx.home).code, 0, 'the hash-chained audit log stays valid with the executor writing to it');
     assert.deepEqual(ctx.stub.problems, []);
 });
 
