@@ -94,6 +94,8 @@ static int chain_addr(struct run_chain_opt *o, int *n, const char *spec, const c
 }
 
 /* Take the run options out of argv; what is left goes to cfg_parse. Returns 1, or 0 on a usage error. */
+static char opt_bundler[] = "--bundler";
+
 static int parse(struct run_ctx *c, int *once, int *tick_ms, int argc, char **argv, char **rest, int *n_rest)
 {
     struct mcp_error err = {MCP_OK, ""};
@@ -108,6 +110,8 @@ static int parse(struct run_ctx *c, int *once, int *tick_ms, int argc, char **ar
         } else if ((v = value(&i, argc, argv, "--bundler")) != NULL) {
             if (chain_config_add(&c->bundlers, v, &err) != MCP_OK)
                 return bad(err.msg, "--bundler");
+            rest[(*n_rest)++] = opt_bundler; /* the gate reads receipts as settlement evidence there too */
+            rest[(*n_rest)++] = argv[i] + (v - argv[i]); /* v points into argv[i] */
         } else if ((v = value(&i, argc, argv, "--quoter")) != NULL) {
             if (!chain_addr(c->quoter, &c->n_quoter, v, "--quoter"))
                 return 0;
@@ -267,7 +271,7 @@ int cli_run_main(int argc, char **argv)
     static struct run_ctx c;
     struct mcp_error err = {MCP_OK, ""};
     struct sigaction sa;
-    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    char **rest = calloc(2 * (size_t)argc + 1, sizeof *rest); /* --bundler=URL becomes two */
     int n_rest, once = 0, tick_ms = 1000, n_cache = 0, rc = 0;
     struct due_cache *cache = NULL;
     int64_t earliest = 0;
