@@ -17,6 +17,7 @@
 #include "log.h"
 #include "plan_automation.h"
 #include "policy.h"
+#include "policy_price.h"
 #include "reg_tools.h"
 #include "rgy_registry.h"
 #include "run_chain.h"
@@ -394,6 +395,7 @@ static enum mcp_rc build_op(struct run_job *j, struct run_slice *s, struct built
     size_t n = 0;
     uint8_t key[24];
     struct eth_u256 allowance, chain_nonce, rec;
+    uint32_t bps;
     int installed = 0;
     struct zd_hex cd;
     enum mcp_rc rc;
@@ -422,7 +424,11 @@ static enum mcp_rc build_op(struct run_job *j, struct run_slice *s, struct built
     if ((rc = run_chain_quote(&b->quote, j->rpc, j->quoter, j->plan.sell, j->plan.buy, &b->amount, j->c->pool_fee,
                               err)) != MCP_OK)
         return rc;
-    if (run_sched_mul_div(&b->min_out, &b->quote, (uint64_t)(10000 - j->c->slippage_bps), 10000) != 0 ||
+    /* the gate checks the session's own slippage against its own quote: never ask for less */
+    bps = policy_price_slippage(&j->pol);
+    if ((uint32_t)j->c->slippage_bps < bps)
+        bps = (uint32_t)j->c->slippage_bps;
+    if (run_sched_mul_div_up(&b->min_out, &b->quote, (uint64_t)(10000 - bps), 10000) != 0 ||
         eth_u256_is_zero(&b->min_out))
         return mcp_errf(err, MCP_ERPC, "the quoter's price gives no minimum output for this slice");
     if ((rc = run_chain_allowance(&allowance, j->rpc, j->plan.sell, j->pol.wallet, j->plan.router, err)) != MCP_OK)

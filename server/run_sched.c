@@ -101,3 +101,17 @@ int run_sched_mul_div(struct eth_u256 *out, const struct eth_u256 *a, uint64_t n
     eth_u256_divmod_u64(out, &rem, &t, den);
     return 0;
 }
+
+int run_sched_mul_div_up(struct eth_u256 *out, const struct eth_u256 *a, uint64_t num, uint64_t den)
+{
+    struct eth_u256 t, one;
+    uint64_t rem;
+
+    if (den == 0 || eth_u256_mul_u64(&t, a, num) != 0)
+        return -1;
+    eth_u256_divmod_u64(out, &rem, &t, den);
+    eth_u256_from_u64(&one, 1);
+    if (rem != 0 && eth_u256_add(out, out, &one) != 0)
+        return -1;
+    return 0;
+}

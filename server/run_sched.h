@@ -32,4 +32,8 @@ int run_sched_trigger_hit(const struct eth_u256 *amount_in, unsigned sell_decima
 /* out = a * num / den, rounded down (den > 0). Returns 0, or -1 on overflow of 256 bits. */
 int run_sched_mul_div(struct eth_u256 *out, const struct eth_u256 *a, uint64_t num, uint64_t den);
 
+/* out = a * num / den, rounded up (den > 0): a minimum output the gate's slippage rule
+ * (min_out * 10000 >= quote * (10000 - bps)) accepts. Returns 0, or -1 on overflow. */
+int run_sched_mul_div_up(struct eth_u256 *out, const struct eth_u256 *a, uint64_t num, uint64_t den);
+
 #endif

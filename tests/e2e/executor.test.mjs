@@ -31,11 +31,9 @@ async function setup(t, { automation = TWAP } = {}) {
     const clock = testClock(t, home, T0);
     const wallet = kernelWallet();
     const srv = await startServer(t, { home, env: clock.env, checkSecrets: false });
-    const plan = ok(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation }));
-    const args = {
-        ...plan.proposal, ownerAddress: OWNER.address,
-        account: { type: 'kernel-v3', kernelVersion: '0.3.1', onchain: { deployed: false, currentNonce: 1 } },
-    };
+    const account = { type: 'kernel-v3', kernelVersion: '0.3.1', onchain: { deployed: false, currentNonce: 1 } };
+    const plan = ok(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation, ownerAddress: OWNER.address, account }));
+    const args = { ...plan.proposal, ownerAddress: OWNER.address, account };
     const { req } = await approve(srv, args);
     const stub = await startStub({ chainId: CHAIN, sessionKey: req.sessionKeyAddress, weth: WETH });
     t.after(() => stub.close());
