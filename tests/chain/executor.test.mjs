@@ -58,7 +58,8 @@ test('the seed on a real chain: 24 slices through the bundler, USDC falls by exa
     await h.fund(wallet, { usdc: 1000_000000n, eth: 10n ** 18n, approveRouter: true });
     const srv = await startServer(t, { bin: TEST_BIN, home, args: ['--rpc', `${CHAIN}=${h.rpcUrl}`],
         env: { SKM_TEST_CLOCK: clockFile }, checkSecrets: false });
-    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation: TWAP }));
+    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation: TWAP,
+        ownerAddress: OWNER.address, account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
     const req = sc(await srv.call('request_session_approval', { ...plan.proposal, ownerAddress: OWNER.address,
         account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
     sc(await srv.call('confirm_session', { sessionId: req.sessionId, signature: await OWNER.signTypedData(req.typedData) }));
@@ -105,7 +106,8 @@ test('a stop-loss on a real chain sells only once the pool price falls to the tr
     const srv = await startServer(t, { bin: TEST_BIN, home, args: ['--rpc', `${CHAIN}=${h.rpcUrl}`],
         env: { SKM_TEST_CLOCK: clockFile }, checkSecrets: false });
     const automation = { kind: 'stop_loss', token: 'WETH', amount: '0.5', triggerPrice: '2500', receiveToken: 'USDC' };
-    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation }));
+    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation,
+        ownerAddress: OWNER2.address, account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
     const req = sc(await srv.call('request_session_approval', { ...plan.proposal, ownerAddress: OWNER2.address,
         account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
     sc(await srv.call('confirm_session', { sessionId: req.sessionId, signature: await OWNER2.signTypedData(req.typedData) }));
@@ -138,7 +140,8 @@ test('on chain: a refused slice is retried on the same nonce, the bundler down p
     await h.fund(wallet, { usdc: 1000_000000n, eth: 10n ** 18n, approveRouter: true });
     const srv = await startServer(t, { bin: TEST_BIN, home, args: ['--rpc', `${CHAIN}=${h.rpcUrl}`],
         env: { SKM_TEST_CLOCK: clockFile }, checkSecrets: false });
-    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation: TWAP }));
+    const plan = sc(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation: TWAP,
+        ownerAddress: owner.address, account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
     const req = sc(await srv.call('request_session_approval', { ...plan.proposal, ownerAddress: owner.address,
         account: { type: 'kernel-v3', kernelVersion: '0.3.1' } }));
     sc(await srv.call('confirm_session', { sessionId: req.sessionId, signature: await owner.signTypedData(req.typedData) }));
