@@ -236,6 +236,33 @@ TEST(run_sched_stop_loss_trigger_is_exact)
     CHECK_EQ_INT(run_sched_trigger_hit(&in, 18, &out, 6, "abc", &err), -1);
 }
 
+/* The minimum output the gate accepts: min x 10000 >= quote x (10000 - bps), so rounded up. */
+TEST(run_sched_min_out_rounds_up_to_the_gates_bound)
+{
+    struct eth_u256 quote, lo, up, a, b;
+    char buf[80];
+
+    /* the seed's quote: 13889999999999986 x 9900 / 10000 = 13751099999999986.14 */
+    CHECK(eth_u256_from_dec(&quote, "13889999999999986", "quote", NULL) == MCP_OK);
+    CHECK_EQ_INT(run_sched_mul_div(&lo, &quote, 9900, 10000), 0);
+    CHECK_EQ_INT(run_sched_mul_div_up(&up, &quote, 9900, 10000), 0);
+    eth_u256_to_dec(buf, sizeof buf, &lo);
+    CHECK_STR(buf, "13751099999999986");
+    eth_u256_to_dec(buf, sizeof buf, &up);
+    CHECK_STR(buf, "13751099999999987");
+    /* up x 10000 >= quote x 9900 > (up - 1) x 10000 */
+    eth_u256_mul_u64(&a, &up, 10000);
+    eth_u256_mul_u64(&b, &quote, 9900);
+    CHECK(eth_u256_cmp(&a, &b) >= 0);
+    eth_u256_mul_u64(&a, &lo, 10000);
+    CHECK(eth_u256_cmp(&a, &b) < 0);
+    /* exact: no rounding */
+    eth_u256_from_u64(&quote, 20000);
+    CHECK_EQ_INT(run_sched_mul_div_up(&up, &quote, 9900, 10000), 0);
+    eth_u256_to_dec(buf, sizeof buf, &up);
+    CHECK_STR(buf, "19800");
+}
+
 /* ---- claims ---- */
 
 static struct db *open_dir(const char *dir)
