@@ -1,6 +1,7 @@
 /* run_exec.c: one automation, one slice at a time (see run_exec.h). */
 #include "run_exec.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +387,34 @@ static char *wrap_signature(const struct built *b, const char *session_sig, cons
     return s;
 }
 
+/* The session's fee cap (docs/gate.md "Fees are limits too"): all five gas limits x maxFeePerGas
+ * must not exceed maxFeePerOperation. Above it, maxFeePerGas (and the tip with it) is lowered to
+ * the most the cap allows; a bundler that finds that too low for the chain refuses the operation,
+ * and the slice is retried later like any refused one. */
+static enum mcp_rc fit_fee_cap(const struct run_job *j, struct run_user_op *op, struct mcp_error *err)
+{
+    struct eth_u256 gas, fee;
+    uint64_t g, rem;
+
+    gas = op->call_gas;
+    if (eth_u256_add(&gas, &gas, &op->verification_gas) != 0 || eth_u256_add(&gas, &gas, &op->pre_verification_gas) != 0 ||
+        (op->paymaster != NULL && (eth_u256_add(&gas, &gas, &op->pm_verification_gas) != 0 ||
+                                   eth_u256_add(&gas, &gas, &op->pm_post_op_gas) != 0)) ||
+        !eth_u256_to_u64(&g, &gas) || g == 0)
+        return mcp_errf(err, MCP_ERPC, "the bundler's gas estimate is out of range");
+    if (eth_u256_mul_u64(&fee, &op->max_fee, g) == 0 && eth_u256_cmp(&fee, &j->pol.max_fee_per_op) <= 0)
+        return MCP_OK;
+    eth_u256_divmod_u64(&fee, &rem, &j->pol.max_fee_per_op, g);
+    if (eth_u256_is_zero(&fee))
+        return mcp_errf(err, MCP_ERPC, "the operation needs %" PRIu64 " gas, more than the session's fee cap pays "
+                        "for at any gas price", g);
+    log_info("session %s: maxFeePerGas lowered to the session's fee cap over %" PRIu64 " gas", j->row.id, g);
+    op->max_fee = fee;
+    if (eth_u256_cmp(&op->max_priority_fee, &fee) > 0)
+        op->max_priority_fee = fee;
+    return MCP_OK;
+}
+
 static enum mcp_rc build_op(struct run_job *j, struct run_slice *s, struct built *b, const char *enable_sig,
                             struct mcp_error *err)
 {
@@ -459,7 +488,16 @@ static enum mcp_rc build_op(struct run_job *j, struct run_slice *s, struct built
         b->op.factory = strdup(ZD_META_FACTORY);
         b->op.factory_data = dup_hex(&b->za.init_code);
     }
-    if ((pm = chain_opt(j->c->paymaster, j->c->n_paymaster, j->row.chain_id)) != NULL) {
+    /* a paymaster the session does not name would be refused by the gate: pay from the wallet */
+    if ((pm = chain_opt(j->c->paymaster, j->c->n_paymaster, j->row.chain_id)) != NULL &&
+        policy_paymaster_index(&j->pol, pm) < 0) {
+        char a[43] = "0x";
+
+        eth_hex_encode(a, pm, 20);
+        log_warn("session %s does not allow paymaster %s: the wallet pays its own gas", j->row.id, a);
+        pm = NULL;
+    }
+    if (pm != NULL) {
         char a[43] = "0x";
 
         eth_hex_encode(a, pm, 20);
@@ -471,7 +509,9 @@ static enum mcp_rc build_op(struct run_job *j, struct run_slice *s, struct built
         return mcp_errf(err, MCP_ENOMEM, "out of memory (building the operation)");
     if ((rc = run_chain_fees(&b->op.max_fee, &b->op.max_priority_fee, j->rpc, j->bundler, err)) != MCP_OK)
         return rc;
-    return run_bundler_estimate(&b->op, j->bundler, err);
+    if ((rc = run_bundler_estimate(&b->op, j->bundler, err)) != MCP_OK)
+        return rc;
+    return fit_fee_cap(j, &b->op, err);
 }
 
 /* ---- following ---- */

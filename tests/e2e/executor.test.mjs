@@ -25,7 +25,7 @@ function kernelWallet() {
 }
 
 /* An approved Kernel v3 TWAP session (plan_automation's exact proposal). */
-async function setup(t, { automation = TWAP } = {}) {
+async function setup(t, { automation = TWAP, stubOptions = {} } = {}) {
     assert.ok(existsSync(TEST_BIN), 'build the test flavour: make FLAVOUR=test');
     const home = tempHome(t);
     const clock = testClock(t, home, T0);
@@ -35,7 +35,7 @@ async function setup(t, { automation = TWAP } = {}) {
     const plan = ok(await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation, ownerAddress: OWNER.address, account }));
     const args = { ...plan.proposal, ownerAddress: OWNER.address, account };
     const { req } = await approve(srv, args);
-    const stub = await startStub({ chainId: CHAIN, sessionKey: req.sessionKeyAddress, weth: WETH });
+    const stub = await startStub({ chainId: CHAIN, sessionKey: req.sessionKeyAddress, weth: WETH, ...stubOptions });
     t.after(() => stub.close());
     return { home, clock, wallet, srv, stub, sessionId: req.sessionId };
 }
@@ -251,4 +251,20 @@ test('run --once with the bundler from the config file ("bundler": {"8453": URL}
     const bad = spawnSync(TEST_BIN, ['run', '--data-dir', ctx.home, '--config', cfgFile, '--once'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /config file .*: "bundler" must be an object mapping chain ids to bundler URLs/);
+});
+
+test("gas dearer than the session's fee cap: maxFeePerGas is lowered so the operation stays within 0.005 ETH", async (t) => {
+    // 10 gwei: the executor's usual 2 x price + tip (21 gwei) over the stub's 750,000 gas would be 0.01575 ETH
+    const ctx = await setup(t, { stubOptions: { gasPrice: 10n ** 10n } });
+    const ex = runExecutor(t, ctx, ['--once']);
+    const { code } = await ex.exited;
+    assert.equal(code, 0, ex.stderr);
+    assert.equal(done(ex), 1, ex.stderr);
+    const [e] = ctx.stub.included;
+    const gas = BigInt(e.op.callGasLimit) + BigInt(e.op.verificationGasLimit) + BigInt(e.op.preVerificationGas);
+    const cap = 5n * 10n ** 15n;
+    assert.equal(BigInt(e.op.maxFeePerGas), cap / gas, 'the most the cap allows for this gas');
+    assert.ok(gas * BigInt(e.op.maxFeePerGas) <= cap);
+    assert.ok(BigInt(e.op.maxPriorityFeePerGas) <= BigInt(e.op.maxFeePerGas));
+    assert.deepEqual(ctx.stub.problems, []);
 });
