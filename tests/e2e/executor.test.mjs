@@ -268,3 +268,14 @@ test("gas dearer than the session's fee cap: maxFeePerGas is lowered so the oper
     assert.ok(BigInt(e.op.maxPriorityFeePerGas) <= BigInt(e.op.maxFeePerGas));
     assert.deepEqual(ctx.stub.problems, []);
 });
+
+test('a configured paymaster the session does not allow is not used: the wallet pays, the gate signs', async (t) => {
+    const ctx = await setup(t);
+    const ex = runExecutor(t, ctx, ['--once', '--paymaster', `${CHAIN}=0x${'77'.repeat(20)}`]);
+    const { code } = await ex.exited;
+    assert.equal(code, 0, ex.stderr);
+    assert.equal(done(ex), 1, ex.stderr);
+    assert.equal(ctx.stub.included[0].op.paymaster, undefined, 'no paymaster field');
+    assert.match(ex.stderr, /does not allow paymaster 0x7777777777777777777777777777777777777777: the wallet pays/);
+    assert.deepEqual(ctx.stub.problems, []);
+});
