@@ -58,11 +58,11 @@ after(async () => {
     console.log(`# chain tier timings (ms): ${JSON.stringify(timings)}`);
 });
 
-/* The gate's price source (QuoterV2 over --rpc) and settlement evidence (the bundler's receipts),
- * as the environment names them for `exec`. */
-const gateEnv = () => ({ ...process.env, SKM_TEST_CLOCK: clockFile, [`SKM_RPC_${CHAIN}`]: h.rpcUrl, [`SKM_BUNDLER_${CHAIN}`]: h.bundlerUrl });
-
 /* One `sessionkey-mcp exec` request through the gate. */
+/* The gate's chain: anvil is its price source (QuoterV2 at Base's address) and the test bundler
+ * its settlement evidence, as --rpc / --bundler give them to the executor's server. */
+const gateEnv = () => ({ ...process.env, SKM_TEST_CLOCK: clockFile, SKM_RPC_8453: h.rpcUrl, SKM_BUNDLER_8453: h.bundlerUrl });
+
 function gate(request) {
     const r = spawnSync(BIN, ['exec', '--data-dir', home], { env: gateEnv(), input: JSON.stringify(request) + '\n', encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').at(-1);
@@ -92,10 +92,8 @@ function swapData(amountIn, { recipient = wallet, minOut = 1n } = {}) {
         amountIn, amountOutMinimum: minOut, sqrtPriceLimitX96: 0n }] });
 }
 
-/* The least amountOutMinimum the gate accepts: the pool's quote less the session's 1%, rounded up. */
-async function minOutFor(amountIn) {
-    return ((await h.quote(amountIn)) * 9900n + 9999n) / 10000n;
-}
+/* A minimum output the gate accepts (within the session's 1% below the quote) and the pool pays. */
+const fairMin = async (amountIn) => (await h.quote(amountIn)) * 995n / 1000n;
 
 /* The SDK's Kernel client for the session, whose signer asks the gate. `pending` is the user
  * operation being signed: the gate signs an operation it decodes, never a bare hash. */
@@ -172,7 +170,7 @@ test('a Kernel session approved through the server swaps on chain in enable mode
 
     const amountIn = USDC(41.67);
     const quoted = await h.quote(amountIn);
-    const minOut = await minOutFor(amountIn);
+    const minOut = (quoted * 99n + 99n) / 100n; // the quote less 1%, rounded up: the gate's exact floor
     const t1 = Date.now();
     const op = await client.prepareUserOperation({ callData: await account.encodeCalls([
         { to: h.addresses.swapRouter02, value: 0n, data: swapData(amountIn, { minOut }) }]) });
@@ -198,7 +196,7 @@ test('a Kernel session approved through the server swaps on chain in enable mode
     // An hour later (the rate limit on chain: one per hour), a second swap in normal mode.
     await h.advanceTime(3600);
     const op2 = await client.prepareUserOperation({ callData: await account.encodeCalls([
-        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(50), { minOut: await minOutFor(USDC(50)) }) }]) });
+        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(50), { minOut: await fairMin(USDC(50)) }) }]) });
     assert.equal(op2.factory, undefined, 'deployed: no factory');
     assert.equal(BigInt(op2.nonce) >> 248n, 0n, 'installed permission: normal mode');
     const s2 = await sign(op2);
@@ -242,7 +240,7 @@ test('over the per-trade cap: refused on chain by the CallPolicy contract, whate
         callData: await account.encodeCalls([{ to: h.addresses.swapRouter02, value: 0n, data }]) });
 
     // The gate refuses to sign it at all (its own check, same limit).
-    const over = await mk(swapData(USDC(50.01), { minOut: await minOutFor(USDC(50.01)) }));
+    const over = await mk(swapData(USDC(50.01), { minOut: await fairMin(USDC(50.01)) }));
     const g = gate({ sessionId: session.sessionId, userOp: gateUserOp(over), chainId: CHAIN, account: wallet });
     assert.equal(g.allowed, false);
     assert.equal(g.rule, 'PER_TX_CAP');
@@ -284,7 +282,7 @@ test('over the per-trade cap: refused on chain by the CallPolicy contract, whate
 
     // and a real, gate-signed operation within the cap still goes through
     const ok = await client.prepareUserOperation({ callData: await account.encodeCalls([
-        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(25), { minOut: await minOutFor(USDC(25)) }) }]) });
+        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(25), { minOut: await fairMin(USDC(25)) }) }]) });
     const s = await sign(ok);
     const rc = await client.waitForUserOperationReceipt({ hash: await client.sendUserOperation({ ...ok, signature: s.signature }),
         pollingInterval: 50, timeout: 20000 });
