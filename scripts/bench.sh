@@ -197,6 +197,12 @@ say "lifecycle: request_session_approval x ${BENCH_SESSIONS:-10000}, list_automa
 node bench/lifecycle.mjs "$OURS" --sessions "${BENCH_SESSIONS:-10000}" --wallets 100 --lists 1000 \
     > "$RUN/raw/lifecycle.json" 2> "$RUN/raw/lifecycle.err" || fail "bench/lifecycle.mjs failed: $(tail -n 2 "$RUN/raw/lifecycle.err" | tr '\n' ' ')"
 
+# ---- 6c. executor (issue-13 goals): RSS following 1,000 sessions, due -> submitted delay -----
+say "executor: run following ${BENCH_EXEC_SESSIONS:-1000} sessions against a loopback stub bundler"
+(cd tests && node bench/executor_bench.mjs --bin "$ROOT/build/sessionkey-mcp" --sessions "${BENCH_EXEC_SESSIONS:-1000}") \
+    > "$RUN/raw/executor.json" 2> "$RUN/raw/executor.err" || fail "tests/bench/executor_bench.mjs failed: $(tail -n 2 "$RUN/raw/executor.err" | tr '\n' ' ')"
+grep '^executor-bench: \(RSS\|due\)' "$RUN/raw/executor.err" >&2 || true
+
 # ---- 7. shared libraries ---------------------------------------------------------------------
 ldd "$OURS" > "$RUN/raw/ldd.txt" 2>&1 || fail "ldd $OURS failed"
 

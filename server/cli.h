@@ -25,4 +25,8 @@ int cli_audit_main(int argc, char **argv);
  * result per stdout line (authorize_execution, or report_execution with `report`). */
 int cli_exec_main(int argc, char **argv);
 
+/* `sessionkey-mcp run --data-dir DIR --rpc CHAINID=URL --bundler CHAINID=URL [--once]`
+ * (server/cli_run.c): the automation executor; logs JSON lines on stderr, prints nothing. */
+int cli_run_main(int argc, char **argv);
+
 #endif

@@ -94,6 +94,39 @@ static const char schema_v2[] =
     " signed_at INTEGER NOT NULL);"
     "CREATE INDEX ledger_ops_reservation ON ledger_ops(reservation_id);";
 
+/* Version 3: the automation executor (`sessionkey-mcp run`, server/run_store.h).
+ * automations: the automation a session was approved for (the plan_automation input, JSON) and
+ * the executor's live state; slices: one row per claimed slice (TWAP slice index, or 0 for a
+ * stop-loss's one sale), claimed inside BEGIN IMMEDIATE so two executors never run one twice. */
+static const char schema_v3[] =
+    "CREATE TABLE automations("
+    " session_id TEXT PRIMARY KEY REFERENCES sessions(id),"
+    " spec TEXT NOT NULL,"                /* the automation object (JSON) */
+    " paused INTEGER NOT NULL DEFAULT 0,"
+    " pause_kind TEXT NOT NULL DEFAULT '',"      /* unreachable (resumes by itself), failures */
+    " pause_reason TEXT NOT NULL DEFAULT '',"
+    " failures INTEGER NOT NULL DEFAULT 0," /* consecutive failed attempts */
+    " next_at INTEGER NOT NULL DEFAULT 0,"  /* the next slice's time (0: none) */
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE slices("
+    " session_id TEXT NOT NULL REFERENCES sessions(id),"
+    " idx INTEGER NOT NULL,"
+    " due_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('claimed','sent','done','failed')),"
+    " claimed_by TEXT NOT NULL,"          /* host:pid of the executor holding it */
+    " lease_until INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " nonce TEXT NOT NULL DEFAULT '',"    /* the ERC-4337 nonce the slice is bound to */
+    " user_op_hash TEXT NOT NULL DEFAULT '',"
+    " reservation_id TEXT NOT NULL DEFAULT '',"
+    " amount_in TEXT NOT NULL DEFAULT '',"
+    " amount_out TEXT NOT NULL DEFAULT '',"
+    " tx_hash TEXT NOT NULL DEFAULT '',"
+    " error TEXT NOT NULL DEFAULT '',"
+    " sent_at INTEGER NOT NULL DEFAULT 0," /* when the gate signed it: the rate limit counts from here */
+    " updated_at INTEGER NOT NULL,"
+    " PRIMARY KEY(session_id, idx));";
+
 void db_random_id(char out[DB_ID_SIZE], const char prefix[4])
 {
     static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -235,6 +268,11 @@ static enum mcp_rc migrate(struct db *db, struct mcp_error *err)
     }
     if (v <= 1 && (exec(db, schema_v2, "updating the database", err) != MCP_OK ||
                    exec(db, "PRAGMA user_version = 2", "updating the database", err) != MCP_OK)) {
+        db_rollback(db);
+        return MCP_EDB;
+    }
+    if (v <= 2 && (exec(db, schema_v3, "adding the executor's tables", err) != MCP_OK ||
+                   exec(db, "PRAGMA user_version = 3", "adding the executor's tables", err) != MCP_OK)) {
         db_rollback(db);
         return MCP_EDB;
     }

@@ -166,6 +166,8 @@ int main(int argc, char **argv)
         return cli_audit_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "exec") == 0)
         return cli_exec_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "run") == 0)
+        return cli_run_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "zerodev") == 0)
         return cli_zerodev_main(argc - 1, argv + 1);
     switch (cfg_parse(&cfg, argc, argv)) {

@@ -8,6 +8,7 @@
 #include "db_audit.h"
 #include "db_sessions.h"
 #include "tool_util.h"
+#include "run_view.h"
 #include "tools_decl.h"
 
 static enum mcp_rc parse_cursor(int64_t *before, json_t *args, struct mcp_error *err)
@@ -73,5 +74,7 @@ enum mcp_rc tool_get_session_history(struct tool_ctx *ctx, json_t *args, struct 
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
     if (next > 0)
         tool_appendf(&out->text, "More entries: call again with cursor \"%s\".\n", cursor);
+    if (sid != NULL)
+        run_view_history(ctx->cfg, db, sid, out->structured, &out->text);
     return MCP_OK;
 }

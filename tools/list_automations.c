@@ -8,6 +8,7 @@
 #include "db_sessions.h"
 #include "session_view.h"
 #include "tool_util.h"
+#include "run_view.h"
 #include "tools_decl.h"
 
 static enum mcp_rc parse_cursor(int64_t *at, char id[SESSION_ID_MAX], json_t *args, struct mcp_error *err)
@@ -97,6 +98,7 @@ enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct too
                 free(b64);
             }
             render_one(&out->text, s);
+            run_view_attach(ctx->cfg, db, &rows[i], s, &out->text);
             json_array_append_new(list, s);
         }
     }

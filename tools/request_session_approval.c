@@ -25,6 +25,7 @@
 #include "policy_typed.h"
 #include "policy_words.h"
 #include "plan_automation.h"
+#include "run_store.h"
 #include "zd_session.h"
 #include "session_view.h"
 #include "testhook.h"
@@ -48,6 +49,7 @@ struct request {
     int no_rpc;             /* no RPC endpoint for the chain (why the owner could not be checked) */
     json_t *notes;
     struct session_row row;
+    json_t *automation;     /* the request's automation (borrowed), kept for the executor */
     json_t *can, *cannot, *warnings, *typed;
     char *summary;
     char *policy_json, *typed_json;
@@ -137,6 +139,7 @@ static enum mcp_rc check_automation(struct tool_ctx *ctx, struct request *r, jso
         return err->rc;
     r->plan = pl;
     r->has_plan = 1;
+    r->automation = a;
     return MCP_OK;
 }
 
@@ -349,7 +352,8 @@ static enum mcp_rc store(struct tool_ctx *ctx, struct db *db, struct request *r,
     }
     memcpy(r->p.session_key, addr, 20);
     eth_hex_encode(r->row.session_key, addr, 20);
-    if ((rc = render(r, err)) != MCP_OK || (rc = db_session_insert(db, &r->row, err)) != MCP_OK)
+    if ((rc = render(r, err)) != MCP_OK || (rc = db_session_insert(db, &r->row, err)) != MCP_OK ||
+        (r->automation != NULL && (rc = run_store_put_spec(db, r->row.id, r->automation, now, err)) != MCP_OK))
         goto out;
     details = audit_details(r);
     if ((rc = db_audit_append(db, now, r->row.wallet, r->row.id, "requested", details, err)) != MCP_OK)

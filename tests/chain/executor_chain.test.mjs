@@ -41,7 +41,8 @@ async function setup(t, { owner, automation, ethPrice = 3000, usdc = 1000_000000
     await h.fund(wallet, { usdc, weth, eth: 10n ** 18n, approveRouter: true });
     const srv = await startServer(t, { bin: TEST_BIN, home, args: ['--rpc', `${CHAIN}=${h.rpcUrl}`],
         env: { SKM_TEST_CLOCK: clockFile }, checkSecrets: false });
-    const plan = await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation });
+    const plan = await srv.call('plan_automation', { walletAddress: wallet, chainId: CHAIN, automation,
+        ownerAddress: owner.address, account: { type: 'kernel-v3', kernelVersion: '0.3.1' } });
     assert.equal(plan.isError, undefined, text(plan));
     const req = await srv.call('request_session_approval', { ...plan.structuredContent.proposal, ownerAddress: owner.address,
         account: { type: 'kernel-v3', kernelVersion: '0.3.1' } });
