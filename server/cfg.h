@@ -33,6 +33,11 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv);
  * Returns: MCP_OK or MCP_EIO with a message naming the path. */
 enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *err) SKM_WARN_UNUSED;
 
+/* The user guide every approval summary links to: the config file's "helpUrl", else the
+ * guide in the project's repository (docs/user-guide.md). */
+#define CFG_DEFAULT_HELP_URL "https://github.com/sessionkey-mcp/sessionkey-mcp/blob/main/docs/user-guide.md"
+const char *cfg_help_url(const struct skm_config *cfg);
+
 void cfg_free(struct skm_config *cfg);
 
 extern const char skm_version[];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app_state.h"
+#include "cfg.h"
 #include "chain_calls.h"
 #include "clock.h"
 #include "db_audit.h"
@@ -89,7 +90,7 @@ static enum mcp_rc check_automation(struct tool_ctx *ctx, struct request *r, jso
         return MCP_OK;
     if (plan_build(&pl, ctx->cfg, r->p.chain_id, a, err) != MCP_OK || plan_check_narrow(&pl, &r->p, err) != MCP_OK)
         return err->rc;
-    snprintf(r->row.schedule, sizeof r->row.schedule, "%s", pl.schedule);
+    session_view_promise(r->row.schedule, sizeof r->row.schedule, &pl, ctx->cfg);
     return MCP_OK;
 }
 
@@ -250,10 +251,10 @@ out:
  * structuredContent: the summary, what to do next, and the typed data itself. */
 static char *result_text(const struct request *r)
 {
-    char deadline[24], owner[43];
+    char deadline[POLICY_WORDS_MAX], owner[43];
     char *typed = json_dumps(r->typed, JSON_COMPACT), *text = NULL;
 
-    clock_format(deadline, r->row.approval_deadline);
+    policy_words_when(deadline, sizeof deadline, r->row.approval_deadline, r->row.created_at);
     tool_checksum(owner, r->row.owner);
     if (typed != NULL)
         tool_appendf(&text,
@@ -293,6 +294,9 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         request_free(&r);
         return rc;
     }
+    /* after the typed data is built: the link is the deployment's, not part of what is signed */
+    tool_appendf(&r.summary, "Help (what each line means, how to cancel, what happens if this server is down): %s\n",
+                 cfg_help_url(ctx->cfg));
     clock_format(expires, r.row.expires_at);
     clock_format(deadline, r.row.approval_deadline);
     tool_checksum(key, r.row.session_key);
@@ -305,6 +309,7 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         eth_hex_encode(digest, r.row.digest, 32);
         json_object_set_new(out->structured, "digest", json_string(digest));
         json_object_set_new(out->structured, "summaryText", json_string(r.summary));
+        json_object_set_new(out->structured, "helpUrl", json_string(cfg_help_url(ctx->cfg)));
     }
     out->text = result_text(&r);
     request_free(&r);
