@@ -222,12 +222,20 @@ static enum mcp_rc store(struct tool_ctx *ctx, struct db *db, struct request *r,
     json_t *details = NULL;
     enum mcp_rc rc;
 
-    if (km == NULL || db_begin(db, err) != MCP_OK)
+    if (km == NULL)
+        return mcp_errf(err, err->rc, "The session key could not be created: the server's key store cannot be "
+                        "opened (%.250s). Nothing was created or changed. Retry once the data directory (--data-dir "
+                        "or SESSIONKEY_MCP_HOME) is readable and writable. %s", err->msg, tool_manual_fallback);
+    if (db_begin(db, err) != MCP_OK)
         return err->rc;
     if ((rc = db_session_shred_ended(db, now, 0, NULL, err)) != MCP_OK || (rc = duplicate_error(db, r, now, err)) != MCP_OK)
         goto out;
-    if ((rc = keys_store_generate(addr, db->h, km, r->row.id, r->row.wallet, now, err)) != MCP_OK)
+    if ((rc = keys_store_generate(addr, db->h, km, r->row.id, r->row.wallet, now, err)) != MCP_OK) {
+        if (rc != MCP_EDB)
+            rc = mcp_errf(err, rc, "The session key could not be created (%.250s). Nothing was created or changed. "
+                          "Retry request_session_approval in a moment. %s", err->msg, tool_manual_fallback);
         goto out;
+    }
     if (testhook_fault("after_keygen")) {
         rc = mcp_errf(err, MCP_EDB, "Storage failed right after the session key was created (test fault). "
                       "Nothing was kept: the key and the request were rolled back.");
@@ -289,8 +297,12 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         return err->rc;
     row_identity(&r, now);
     if ((rc = store(ctx, db, &r, now, err)) != MCP_OK) {
-        if (rc == MCP_EDB)
+        if (rc == MCP_EDB) {
             mcp_err_prefix(err, "Could not create the session");
+            if (strlen(err->msg) < 300)
+                mcp_errf(err, rc, "%s Retry request_session_approval once storage works again. %s", err->msg,
+                         tool_manual_fallback);
+        }
         request_free(&r);
         return rc;
     }

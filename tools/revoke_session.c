@@ -76,12 +76,9 @@ static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session
         return MCP_OK;
     }
     json_array_append_new(o->revoked, json_string(r->id));
-    {
-        char words[200];
-        session_view_revoke_words(words, sizeof words, r);
-        tool_appendf(&o->text, "Done: %s is revoked and its session key destroyed, so it can never execute again. "
-                     "(Session id: %s)\n", r->label[0] ? r->label : words + strlen("cancel "), r->id);
-    }
+    tool_appendf(&o->text, "Done: your %s is revoked and its session key destroyed, so it can never execute "
+                 "again. (Session id: %s)\n", r->label[0] ? r->label : strcmp(r->feature, "twap") == 0 ? "TWAP order"
+                 : strcmp(r->feature, "stop_loss") == 0 ? "stop-loss" : "session", r->id);
     return MCP_OK;
 }
 
