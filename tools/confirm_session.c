@@ -96,8 +96,7 @@ static enum mcp_rc not_a_signature(const struct session_row *row, struct mcp_err
     policy_words_when(deadline, sizeof deadline, row->approval_deadline, clock_now());
     return mcp_errf(err, MCP_ECRYPTO, "This is not a valid signature, so session %s was not approved. Nothing "
                     "changed: the request stays pending until %s. Ask the user to sign the typed data again in "
-                    "their wallet and call confirm_session with the new signature. %s", row->id, deadline,
-                    tool_manual_fallback);
+                    "their wallet and call confirm_session with the new signature.", row->id, deadline);
 }
 
 /* Check sig against the stored typed data and owner. Returns MCP_OK or MCP_ECRYPTO with words. */
@@ -124,8 +123,8 @@ static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, st
         return mcp_errf(err, MCP_ECRYPTO,
                         "This signature does not approve session %s: it was made by %s, not by the wallet owner "
                         "%s. Nothing changed: the request stays pending until %s. Ask the user to sign the exact "
-                        "typed data from request_session_approval with %s and call confirm_session again. %s",
-                        row->id, who, owner, deadline, owner, tool_manual_fallback);
+                        "typed data from request_session_approval with that wallet and call confirm_session again.",
+                        row->id, who, owner, deadline);
     }
     return MCP_OK;
 }
@@ -159,8 +158,7 @@ static enum mcp_rc verify_kernel(char **b64, const struct session_row *row, cons
         mcp_err_prefix(err, "This signature does not approve session %s", row->id);
         if (strlen(err->msg) < 250)
             mcp_errf(err, err->rc, "%s. Nothing changed: the request stays pending until %s; ask the user to sign "
-                     "again with the wallet owner and call confirm_session again. %s", err->msg, deadline,
-                     tool_manual_fallback);
+                     "again with the wallet owner and call confirm_session again.", err->msg, deadline);
     }
     zd_approval_free(&a);
     json_decref(pj);

@@ -82,6 +82,8 @@ static void render_head(char **text, const char *filter, int n, const char *wall
         tool_appendf(text, "You have no %s%sautomations.", which, which[0] ? " " : "");
         return;
     }
+    if (strcmp(filter, "live") == 0)
+        which = "";
     tool_appendf(text, "You have %d %s%sautomation%s on %s%s:\n", n, which, which[0] ? " " : "", n == 1 ? "" : "s",
                  wallet, strcmp(filter, "live") == 0 ? " (active or waiting for your signature)" : "");
 }

@@ -257,7 +257,7 @@ out:
 
 /* The text carries everything the agent needs even when the host shows it no
  * structuredContent: the summary, what to do next, and the typed data itself. */
-static char *result_text(const struct request *r)
+static char *result_text(const struct request *r, const char *help_url)
 {
     char deadline[POLICY_WORDS_MAX], owner[43];
     char *typed = json_dumps(r->typed, JSON_COMPACT), *text = NULL;
@@ -266,12 +266,13 @@ static char *result_text(const struct request *r)
     tool_checksum(owner, r->row.owner);
     if (typed != NULL)
         tool_appendf(&text,
-                     "%s\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
+                     "%sHelp (what each line means, how to cancel, what happens if this server is down): %s\n"
+                     "\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
                      "Show the summary above to the user exactly as written. Then ask them to sign the typed data "
                      "below with their wallet (eth_signTypedData_v4, signer %s) and call confirm_session with this "
                      "sessionId and the signature. If they decline, call confirm_session with decision "
                      "\"reject\".\n%s\n\nTyped data to sign:\n%s",
-                     r->summary, r->row.id, deadline, owner, r->balance_note, typed);
+                     r->summary, help_url, r->row.id, deadline, owner, r->balance_note, typed);
     free(typed);
     return text;
 }
@@ -306,9 +307,6 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         request_free(&r);
         return rc;
     }
-    /* after the typed data is built: the link is the deployment's, not part of what is signed */
-    tool_appendf(&r.summary, "Help (what each line means, how to cancel, what happens if this server is down): %s\n",
-                 cfg_help_url(ctx->cfg));
     clock_format(expires, r.row.expires_at);
     clock_format(deadline, r.row.approval_deadline);
     tool_checksum(key, r.row.session_key);
@@ -323,7 +321,7 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         json_object_set_new(out->structured, "summaryText", json_string(r.summary));
         json_object_set_new(out->structured, "helpUrl", json_string(cfg_help_url(ctx->cfg)));
     }
-    out->text = result_text(&r);
+    out->text = result_text(&r, cfg_help_url(ctx->cfg));
     request_free(&r);
     if (out->structured == NULL || out->text == NULL)
         return mcp_errf(err, MCP_ENOMEM, "out of memory");
