@@ -120,7 +120,7 @@ static enum mcp_rc check_balance(struct tool_ctx *ctx, struct request *r, struct
         tool_checksum(wallet, wallet);
         return mcp_errf(err, MCP_EPOLICY, "Insufficient balance: %s holds %s, but the session may spend up to %s. "
                         "Nothing was created. Either fund the wallet with at least the difference, or ask for a "
-                        "lower maxTotal (at most %s).", wallet, have, need, have);
+                        "lower maxTotal (at most %s), and call request_session_approval again.", wallet, have, need, have);
     }
     snprintf(r->balance_note, sizeof r->balance_note, "Balance checked: the wallet holds %s, enough for the %s limit.",
              have, need);
@@ -301,8 +301,8 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         if (rc == MCP_EDB) {
             mcp_err_prefix(err, "Could not create the session");
             if (strlen(err->msg) < 300)
-                mcp_errf(err, rc, "%s Retry request_session_approval once storage works again. %s", err->msg,
-                         tool_manual_fallback);
+                mcp_errf(err, rc, "%s%s %s", err->msg, strstr(err->msg, "retry") ? "" :
+                         " Retry request_session_approval once storage works again.", tool_manual_fallback);
         }
         request_free(&r);
         return rc;

@@ -31,3 +31,7 @@ export function errorProblems(msg) {
     if (msg.includes('/')) missing.push('no "/" (a path or jargon)');
     return missing;
 }
+
+/* What the server adds after a schema refusal of tool's arguments (err_words). */
+export const schemaTail = (tool) => `. Nothing was changed. Correct the value named above and call ${tool} again. ` +
+    'If this keeps failing, the user can always make each trade themselves by signing it in their own wallet.';
