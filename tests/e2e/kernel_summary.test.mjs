@@ -518,7 +518,8 @@ function assertSameWords(sc, resultText, view) {
     assert.deepEqual(sc.summary.warnings, view.warnings, 'the warnings are the signed policy');
     assert.deepEqual(sc.summary.notes, view.notes, 'the note says what the chain holds and what only the server does');
     assert.equal(sc.summaryText, view.summaryText);
-    assert.ok(resultText.startsWith(`${view.summaryText}\nSession ${sc.sessionId} is waiting`), 'the text shown to the user starts with the same summary');
+    assert.ok(resultText.startsWith(`${view.summaryText}Help (what each line means, how to cancel, what happens if this server ` +
+        `is down): ${sc.helpUrl}\n\nSession ${sc.sessionId} is waiting`), 'the text shown to the user starts with the same summary, then the help link');
 }
 
 /* No decoded policy can cap a sum: the only policies are a CallPolicy (per-call rules: EQUAL and

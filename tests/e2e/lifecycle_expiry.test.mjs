@@ -17,6 +17,7 @@ import {
     startServer,
     tempHome,
     testClock,
+    text,
 } from './lifecycle_lib.mjs';
 
 const FALLBACK = 'Meanwhile nothing is automated: the user can still make each trade themselves by signing every transaction in their own wallet.';
