@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "eth_addr.h"
 #include "eth_hex.h"
@@ -30,6 +31,9 @@ static enum mcp_rc token(const struct rgy_token **out, const struct rgy *r, uint
     } else {
         *out = rgy_token_by_symbol(r, chain, s);
     }
+    if (*out == NULL && strcasecmp(s, "ETH") == 0 && rgy_token_by_symbol(r, chain, "WETH") != NULL)
+        return mcp_errf(err, MCP_EINVAL, "automation.%s: ETH itself is not a token the swap router trades; did you "
+                        "mean WETH (wrapped ether, worth the same)? Call again with \"WETH\"", field);
     if (*out == NULL)
         return mcp_errf(err, MCP_EINVAL, "automation.%s: %.60s is not a token we know on %s; give its address, "
                         "or name it in the config file's registry", field, s, rgy_chain_name(r, chain));
