@@ -148,7 +148,7 @@ static enum mcp_rc twap(struct plan *p, const struct rgy *r, json_t *a, struct m
     policy_words_duration(span, sizeof span, p->duration);
     snprintf(p->schedule, sizeof p->schedule, "%s into %s %s for %s (%u trades, %s in total)", each, p->buy_symbol,
              freq, span, p->trades, total);
-    snprintf(p->label, sizeof p->label, "TWAP %s to %s", p->sell_symbol, p->buy_symbol);
+    snprintf(p->label, sizeof p->label, "%s to %s TWAP", p->sell_symbol, p->buy_symbol);
     return MCP_OK;
 }
 
@@ -176,7 +176,7 @@ static enum mcp_rc stop_loss(struct plan *p, const struct rgy *r, json_t *a, str
     policy_words_duration(span, sizeof span, p->duration);
     snprintf(p->schedule, sizeof p->schedule, "Sell %s for %s once, if %s falls to %s %s or less, at any time in "
              "the next %s", amt, p->buy_symbol, p->sell_symbol, p->trigger, p->buy_symbol, span);
-    snprintf(p->label, sizeof p->label, "Stop-loss %s to %s", p->sell_symbol, p->buy_symbol);
+    snprintf(p->label, sizeof p->label, "%s stop-loss", p->sell_symbol);
     return MCP_OK;
 }
 

@@ -32,7 +32,7 @@ TEST(plan_twap_seed_slices_and_cap)
     CHECK_STR(units(&p.trade, 6), "41.67");  /* 41.666666.. shown rounded up to the cent */
     CHECK_STR(units(&p.cap, 6), "42.09");    /* largest slice 41.666667 + 1%, up to the cent */
     CHECK_STR(p.schedule, "$41.67 USDC into WETH every hour for 24 hours (24 trades, $1000 USDC in total)");
-    CHECK_STR(p.label, "TWAP USDC to WETH");
+    CHECK_STR(p.label, "USDC to WETH TWAP");
     CHECK_EQ_INT(p.interval, 3600);
     json_decref(a);
 }
