@@ -205,6 +205,14 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
     return CFG_SERVE;
 }
 
+/* A data directory problem: the path for the log, the option's name for whoever reads err. */
+static enum mcp_rc data_dir_error(const char *path, const char *what, const char *why, struct mcp_error *err)
+{
+    log_warn("data directory %s: %s%s%s", path, what, why[0] ? ": " : "", why);
+    return mcp_errf(err, MCP_EIO, "The data directory (--data-dir or SESSIONKEY_MCP_HOME) cannot be used: %s%s%s. "
+                    "Nothing was changed", what, why[0] ? ": " : "", why);
+}
+
 enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *err)
 {
     char path[sizeof cfg->data_dir];
@@ -218,13 +226,13 @@ enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *
             continue;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return mcp_errf(err, MCP_EIO, "cannot create %s: %s", path, strerror(errno));
+            return data_dir_error(path, "cannot create a directory above it", strerror(errno), err);
         *p = '/';
     }
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
-        return mcp_errf(err, MCP_EIO, "cannot create data directory %s: %s", path, strerror(errno));
+        return data_dir_error(path, "cannot create it", strerror(errno), err);
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return mcp_errf(err, MCP_EIO, "data directory %s is not a directory", path);
+        return data_dir_error(path, "it is not a directory", "", err);
     if ((st.st_mode & 0077) != 0)
         log_warn("data directory %s is accessible to other users (mode %03o); chmod 700 it",
                  path, (unsigned)(st.st_mode & 0777));

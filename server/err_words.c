@@ -31,18 +31,28 @@ static int any(const char *msg, const char *const *words)
 }
 
 /* A path starts with '/' at the start of a word and runs to white space, a quote, a comma,
- * a semicolon, a bracket or ": ". URLs ("https://…") are not paths: their '/' follows ':'. */
+ * a semicolon, a bracket or ": "; it becomes its file name "in the data directory (--data-dir or
+ * SESSIONKEY_MCP_HOME)". URLs ("https://…") are not paths: their '/' follows ':'. */
 static void scrub_paths(char *out, size_t size, const char *in)
 {
     size_t used = 0;
 
     for (const char *p = in; *p && used + 1 < size;) {
         int word_start = p == in || strchr(" \t\"'(=", p[-1]) != NULL;
-        if (*p == '/' && word_start && p[1] != '\0' && p[1] != ' ') {
-            int k = snprintf(out + used, size - used, "%s", ERR_WORDS_DATA_DIR);
+        if (*p == '/' && word_start) {
+            const char *end = p, *base;
+            int k;
+            while (*end && !strchr(" \t\"',;)", *end) && !(end[0] == ':' && end[1] == ' '))
+                end++;
+            for (base = end; base > p && base[-1] != '/'; base--)
+                ;
+            /* "/home/u/.local/share/skm/master.key" -> "master.key in the data directory (...)" */
+            if (base < end)
+                k = snprintf(out + used, size - used, "%.*s in %s", (int)(end - base), base, ERR_WORDS_DATA_DIR);
+            else
+                k = snprintf(out + used, size - used, "%s", ERR_WORDS_DATA_DIR);
             used = k > 0 && used + (size_t)k < size ? used + (size_t)k : size - 1;
-            while (*p && !strchr(" \t\"',;)", *p) && !(p[0] == ':' && p[1] == ' '))
-                p++;
+            p = end;
             continue;
         }
         out[used++] = *p++;

@@ -25,11 +25,13 @@ TEST(err_words_replaces_paths_not_urls)
 
     err_words_complete(out, sizeof out, MCP_EIO, "t", "master key /home/u/.local/share/skm/master.key: cannot open: "
                        "Permission denied. Nothing was changed; retry. By hand: sign it in your own wallet.");
-    CHECK_STR(out, "master key the data directory (--data-dir or SESSIONKEY_MCP_HOME): cannot open: Permission "
-                   "denied. Nothing was changed; retry. By hand: sign it in your own wallet.");
+    CHECK_STR(out, "master key master.key in the data directory (--data-dir or SESSIONKEY_MCP_HOME): cannot open: "
+                   "Permission denied. Nothing was changed; retry. By hand: sign it in your own wallet.");
     err_words_complete(out, sizeof out, MCP_EDB, "t", "saving (/tmp/x/sessionkey.db) failed");
     CHECK(strchr(out, '/') == NULL);
-    CHECK_CONTAINS(out, "saving (the data directory (--data-dir or SESSIONKEY_MCP_HOME)) failed.");
+    CHECK_CONTAINS(out, "saving (sessionkey.db in the data directory (--data-dir or SESSIONKEY_MCP_HOME)) failed.");
+    err_words_complete(out, sizeof out, MCP_EIO, "t", "cannot use /");
+    CHECK(strchr(out, '/') == NULL);
     err_words_complete(out, sizeof out, MCP_EHTTP, "t", "see https://example.org/x");
     CHECK_CONTAINS(out, "https://example.org/x");
 }
