@@ -61,40 +61,32 @@ static void scrub_paths(char *out, size_t size, const char *in)
 }
 
 /* How to retry, by class: the words before and after the tool's name. */
+struct retry {
+    enum mcp_rc rc;
+    const char *before, *after;
+};
+
+static const struct retry retries[] = {
+    {MCP_EINVAL, "Correct the value named above and call ", " again."},
+    {MCP_EDB, "Retry ", " in a moment; if it keeps failing, check " ERR_WORDS_DATA_DIR " and its free space."},
+    {MCP_EIO, "Retry ", " in a moment; if it keeps failing, check " ERR_WORDS_DATA_DIR " and its free space."},
+    {MCP_ENOMEM, "Retry ", " in a moment; if it keeps failing, check " ERR_WORDS_DATA_DIR " and its free space."},
+    {MCP_EHTTP, "Retry ", " in a moment, or check the chain's RPC endpoint (--rpc)."},
+    {MCP_ERPC, "Retry ", " in a moment, or check the chain's RPC endpoint (--rpc)."},
+    {MCP_ECRYPTO, "Ask the user to sign again in their wallet and call ", " again."},
+    {MCP_ENOTFOUND, "Check the name or id (list_automations shows them) and call ", " again."},
+    {MCP_ECONFLICT, "Call list_automations to see where things stand, then call ", " again."},
+    {MCP_EPOLICY, "Ask for less, or request a session that allows it, then call ", " again."},
+};
+
 static void retry_words(char *out, size_t size, enum mcp_rc rc, const char *tool)
 {
-    const char *before, *after;
-
-    switch (rc) {
-    case MCP_EINVAL:
-        before = "Correct the value named above and call ", after = " again.";
-        break;
-    case MCP_EDB:
-    case MCP_EIO:
-    case MCP_ENOMEM:
-        before = "Retry ", after = " in a moment; if it keeps failing, check " ERR_WORDS_DATA_DIR " and its free space.";
-        break;
-    case MCP_EHTTP:
-    case MCP_ERPC:
-        before = "Retry ", after = " in a moment, or check the chain's RPC endpoint (--rpc).";
-        break;
-    case MCP_ECRYPTO:
-        before = "Ask the user to sign again in their wallet and call ", after = " again.";
-        break;
-    case MCP_ENOTFOUND:
-        before = "Check the name or id (list_automations shows them) and call ", after = " again.";
-        break;
-    case MCP_ECONFLICT:
-        before = "Call list_automations to see where things stand, then call ", after = " again.";
-        break;
-    case MCP_EPOLICY:
-        before = "Ask for less, or request a session that allows it, then call ", after = " again.";
-        break;
-    default:
-        before = "Retry ", after = "; if it keeps failing, report it with the server's log.";
-        break;
-    }
-    snprintf(out, size, "%s%s%s", before, tool, after);
+    for (size_t i = 0; i < sizeof retries / sizeof retries[0]; i++)
+        if (retries[i].rc == rc) {
+            snprintf(out, size, "%s%s%s", retries[i].before, tool, retries[i].after);
+            return;
+        }
+    snprintf(out, size, "Retry %s; if it keeps failing, report it with the server's log.", tool);
 }
 
 void err_words_complete(char *out, size_t size, enum mcp_rc rc, const char *tool, const char *msg)

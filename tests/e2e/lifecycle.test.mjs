@@ -598,3 +598,25 @@ test('golden: the whole walk\'s result texts, normalized, match tests/golden/e2e
     show('get_session_history', await srv.call('get_session_history', { walletAddress: SMART_WALLET }));
     golden('lifecycle_walk', normalize(out.join('\n'), keys));
 });
+
+test('revoke_session with only walletAddress lists what could be revoked and revokes nothing, even the only live session', async (t) => {
+    const { srv, home } = await clocked(t);
+    const only = await approve(srv, seedArgs({ label: 'ETH TWAP' }));
+    const r = await srv.call('revoke_session', { walletAddress: SMART_WALLET });
+    const sc = ok(r);
+    assert.deepEqual(sc.revoked, []);
+    assert.deepEqual(sc.alreadyRevoked, []);
+    assert.deepEqual(sc.candidates, [{ sessionId: only.req.sessionId, label: 'ETH TWAP', feature: 'twap', status: 'active',
+        revokeWords: 'cancel my ETH TWAP' }]);
+    assert.equal(text(r), 'No automation was named. Nothing was revoked. Say which one to cancel:\n' +
+        `- ${only.req.sessionId} "ETH TWAP" (active until Fri 2 Jan, 00:00 UTC): say 'cancel my ETH TWAP'\n`);
+    // Words that name nothing in particular are the same as none.
+    assert.deepEqual(ok(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'cancel my automation' })).revoked, []);
+    const db = await readDb(t, home);
+    assert.deepEqual(db.sessions.map((s) => s.status), ['active']);
+    assert.ok(!db.audit.some((e) => e.event === 'revoked'));
+    // With no live session at all it says so, and still revokes nothing.
+    ok(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'my ETH TWAP' }));
+    assert.equal(text(await srv.call('revoke_session', { walletAddress: SMART_WALLET })),
+        'You have no active automations on this wallet, so there is nothing to revoke.\n');
+});
