@@ -235,3 +235,16 @@ async function conversation(srv, clock, say) {
     r = await say.tool(srv, 'get_session_history', {});
     userError(r, /Give walletAddress/);
 }
+
+test('a deployment links its own guide: helpUrl in the config file ends every summary', async (t) => {
+    const home = tempHome(t);
+    const config = path.join(home, 'config.json');
+    writeFileSync(config, JSON.stringify({ helpUrl: 'https://help.example.org/sessions' }));
+    const srv = await startServer(t, { home, args: ['--config', config] });
+    const r = await srv.call('request_session_approval', { walletAddress: SMART_WALLET, ownerAddress: OWNER.address,
+        account: ACCOUNT, duration: 86400, label: 'ETH TWAP', permissions: { chainId: 8453,
+            contractAddress: '0x2626664c2603336E57B271c5C0b26F421741e481', allowedFunctions: ['exactInputSingle'],
+            maxPerTransaction: '50', maxTotal: '1000', rateLimit: { count: 1, period: HOUR } } });
+    assert.equal(ok(r).helpUrl, 'https://help.example.org/sessions');
+    assert.match(text(r), /\nHelp \(what each line means, how to cancel, what happens if this server is down\): https:\/\/help\.example\.org\/sessions\n/);
+});
