@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "err_words.h"
+#include "log.h"
+
 static enum mcp_rc check_dir(const char *dir, struct mcp_error *err)
 {
     struct stat st;
@@ -44,9 +47,12 @@ static enum mcp_rc check_file(const char *path, struct mcp_error *err)
         return mcp_errf(err, MCP_EDB, "The database %s is a symbolic link; refusing to follow it, so nothing was "
                         "read or changed. Fix: replace the link with the database file itself (mv the real file "
                         "there, chmod 600).", path);
-    if (fd < 0)
-        return mcp_errf(err, MCP_EDB, "Cannot open the database %s: %s. Check the data directory.", path,
-                        strerror(errno));
+    if (fd < 0) {
+        e = errno;
+        log_warn("cannot open the database %s: %s", path, strerror(e));
+        return mcp_errf(err, MCP_EDB, "Cannot open the database (%s). Nothing was changed. Check that "
+                        ERR_WORDS_DATA_DIR " exists and is writable, then retry.", strerror(e));
+    }
     e = fstat(fd, &st) != 0 ? errno : 0;
     close(fd);
     if (e != 0)

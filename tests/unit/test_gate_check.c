@@ -413,6 +413,9 @@ TEST(gate_check_scope_value_token_and_malformed)
         char args[512];
         snprintf(args, sizeof args, "[[\"%s\", \"%s\", 500, \"%s\", \"1\", \"1\", 0]]", GFX_WETH, GFX_USDC, GFX_WALLET);
         CHECK_STR(rule_of(one(NULL, GFX_ROUTER, SR02_IN, args)), GATE_TOKEN_IN_MISMATCH);
+        /* tokens are named by symbol, not by address */
+        CHECK_STR(one(NULL, GFX_ROUTER, SR02_IN, args)->reason,
+                  "This call pays with WETH; the session may only spend USDC.");
     }
 }
 
