@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { swapCall, usdc } from './gate_lib.mjs';
+import { defaultQuoteEnv, swapCall, usdc } from './gate_lib.mjs';
 import { REPO } from './lib.mjs';
 import {
     OWNER,
@@ -76,25 +76,29 @@ test('the seed conversation, end to end, in words (transcript in build/conversat
     const home = tempHome(t);
     const clock = testClock(t, home);
     const srv = await startServer(t, { home, env: clock.env });
+    // the automation executor is its own server on the same data directory (--executor serves
+    // authorize_execution and report_execution; the chat client's server does not list them),
+    // with a price source for the swaps' minimum output (a loopback QuoterV2, gate_lib.mjs)
+    const executor = await startServer(t, { home, env: { ...clock.env, ...(await defaultQuoteEnv()) }, args: ['--executor'] });
     const say = new Transcript();
     try {
-        await conversation(srv, clock, say);
+        await conversation(srv, executor, clock, say);
     } finally {
         say.write();
     }
 });
 
-async function conversation(srv, clock, say) {
+async function conversation(srv, executor, clock, say) {
     const END = wordsWhen(T0 + 86400); // Fri 2 Jan, 00:00 UTC
     const twapAutomation = { kind: 'twap', sellToken: 'USDC', buyToken: 'WETH', totalAmount: '1000', duration: 86400, interval: HOUR };
 
     // ---- the TWAP ----
     say.user('Buy $1000 of ETH over the next 24 hours, once an hour.');
-    let r = await say.tool(srv, 'plan_automation', { walletAddress: SMART_WALLET, chainId: 8453,
-        automation: { ...twapAutomation, buyToken: 'ETH' } });
+    const who = { walletAddress: SMART_WALLET, ownerAddress: OWNER.address, account: ACCOUNT, chainId: 8453 };
+    let r = await say.tool(srv, 'plan_automation', { ...who, automation: { ...twapAutomation, buyToken: 'ETH' } });
     userError(r, /ETH itself is not a token the swap router trades; did you mean WETH/);
     say.note('the assistant follows the suggestion: WETH');
-    r = await say.tool(srv, 'plan_automation', { walletAddress: SMART_WALLET, chainId: 8453, automation: twapAutomation });
+    r = await say.tool(srv, 'plan_automation', { ...who, automation: twapAutomation });
     const plan = ok(r);
     assert.equal(plan.covered, false);
     assert.match(text(r), /^Plan: \$41\.67 USDC into WETH every hour for 24 hours/);
@@ -133,12 +137,12 @@ async function conversation(srv, clock, say) {
     // The same automation again: a second request is refused and nothing is made.
     say.user('Set up the same TWAP again.');
     r = await say.tool(srv, 'request_session_approval', request);
-    userError(r, /already has a session for twap/);
+    userError(r, /already has a session that runs this automation: \S+ "USDC to WETH TWAP" \(active until /);
 
     // ---- the stop-loss, side by side ----
     say.user('Also sell 0.5 ETH if the price falls to $2400.');
     const slAutomation = { kind: 'stop_loss', token: 'WETH', amount: '0.5', triggerPrice: '2400', receiveToken: 'USDC' };
-    r = await say.tool(srv, 'plan_automation', { walletAddress: SMART_WALLET, chainId: 8453, automation: slAutomation });
+    r = await say.tool(srv, 'plan_automation', { ...who, automation: slAutomation });
     const slPlan = ok(r);
     r = await say.tool(srv, 'request_session_approval', { ...slPlan.proposal, ownerAddress: OWNER.address, account: ACCOUNT });
     const slReq = ok(r);
@@ -153,13 +157,14 @@ async function conversation(srv, clock, say) {
     // ---- the executor runs the first slice; a trade in the wrong token is refused in words ----
     say.note('an hour later the executor asks for the first slice');
     clock.set(T0 + HOUR);
-    r = await say.tool(srv, 'authorize_execution', { sessionId: req.sessionId, calls: [swapCall({ amountIn: usdc(41.67), recipient: SMART_WALLET })] });
+    r = await say.tool(executor, 'authorize_execution', { sessionId: req.sessionId, calls: [swapCall({ amountIn: usdc(41.67), recipient: SMART_WALLET })] });
     const allowed = r.structuredContent;
     assert.equal(allowed.allowed, true, JSON.stringify(allowed));
-    srv.known.add('ab'.repeat(32)); // the transaction hash is echoed back; it is no secret
-    r = await say.tool(srv, 'report_execution', { reservationId: allowed.reservationId, outcome: 'executed', txHash: '0x' + 'ab'.repeat(32) });
+    executor.known.add('ab'.repeat(32)); // the transaction hash is echoed back; it is no secret
+    srv.known.add('ab'.repeat(32));
+    r = await say.tool(executor, 'report_execution', { reservationId: allowed.reservationId, outcome: 'executed', txHash: '0x' + 'ab'.repeat(32) });
     assert.ok(!r.isError, JSON.stringify(r));
-    r = await say.tool(srv, 'authorize_execution', { sessionId: req.sessionId, calls: [swapCall({ amountIn: usdc(41.67), recipient: SMART_WALLET, tokenIn: WETH })] });
+    r = await say.tool(executor, 'authorize_execution', { sessionId: req.sessionId, calls: [swapCall({ amountIn: usdc(41.67), recipient: SMART_WALLET, tokenIn: WETH })] });
     assert.equal(r.structuredContent?.allowed, false);
     assert.match(text(r), /pays with WETH; the session may only spend USDC/);
     assert.doesNotMatch(text(r), new RegExp(WETH, 'i'), 'the denial names the token, not its address');

@@ -41,7 +41,8 @@ test('input, conflict, signature, not-found and policy errors each say the four 
     const clock = testClock(t, home);
     const srv = await startServer(t, { home, env: clock.env });
     complete(await srv.call('list_automations', { walletAddress: '0x12' }), 'INVALID_ARGUMENT', /walletAddress/, home);
-    complete(await srv.call('confirm_session', { sessionId: 'ses_x' }), 'INVALID_ARGUMENT', /needs the user's signature/, home);
+    // with only a sessionId, confirm_session reports where the session stands (issue 12)
+    complete(await srv.call('confirm_session', { sessionId: 'ses_x' }), 'NOT_FOUND', /There is no session ses_x/, home);
     complete(await srv.call('revoke_session', {}), 'INVALID_ARGUMENT', /Say which session to revoke/, home);
     const req = ok(await srv.call('request_session_approval', args()));
     complete(await srv.call('request_session_approval', args()), 'CONFLICT', /already has a session/, home);

@@ -34,6 +34,8 @@ const PATTERN_VALUES = {
     '^(0|[1-9][0-9]{0,59})(\\.[0-9]{1,36})?$': ['1'],
     '^(0|[1-9][0-9]{0,77})$': ['0'],
     '^(0[xX][0-9a-fA-F]{1,64}|0|[1-9][0-9]{0,77})$': ['0x1', '7'],
+    '^(0|[1-9][0-9]?)(\\.[0-9]{1,2})?$': ['1', '0.5'], // a percentage (maxSlippage)
+    '^(0|[1-9][0-9]{0,17})(\\.[0-9]{1,18})?$': ['0.005'], // an amount of ETH (maxFeePerOperation)
 };
 
 /* Values a property of this schema may take, generated from the schema. */
