@@ -93,6 +93,12 @@ static void event_words(char *out, size_t size, json_t *e, int64_t now)
                  tx, tx[0] ? "\xe2\x80\xa6)" : "");
     } else if (strcmp(ev, "execution_released") == 0) {
         snprintf(out, size, "a trade of %s did not go through; its amount is free again", detail(e, "amount"));
+    } else if (strcmp(ev, "execution_still_counts") == 0) {
+        snprintf(out, size, "a trade of %s was reported as failed, but it was signed and the chain has not shown "
+                 "that it can never run, so it still counts against the limits", detail(e, "amount"));
+    } else if (strcmp(ev, "replaced") == 0) {
+        snprintf(out, size, "replaced by a new request for the same automation before it was signed; its session "
+                 "key was destroyed");
     } else {
         size_t i = 0;
         for (; ev[i] && i + 1 < size; i++)

@@ -226,8 +226,14 @@ async function conversation(srv, executor, clock, say) {
 
     // ---- the errors a user can still meet ----
     say.user('Set the TWAP up again, but let me sign later.');
+    const first = ok(await say.tool(srv, 'request_session_approval', request));
+    say.user('I lost that request; make it again.');
     r = await say.tool(srv, 'request_session_approval', request);
     const late = ok(r);
+    assert.equal(late.replacedSessionId, first.sessionId, 'the unsigned request is replaced, not a duplicate');
+    assert.match(text(r), new RegExp(`It replaces the earlier unsigned request ${first.sessionId} for the same automation`));
+    r = await say.tool(srv, 'get_session_history', { sessionId: first.sessionId });
+    assert.match(text(r), /UTC — replaced by a new request for the same automation before it was signed; its session key was destroyed\n/);
     clock.set(T0 + HOUR + 16 * 60);
     r = await say.tool(srv, 'confirm_session', { sessionId: late.sessionId, signature: await signTyped(OWNER, late.typedData) });
     userError(r, /lapsed: it was not signed within 15 minutes/);
