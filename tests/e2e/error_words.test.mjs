@@ -53,7 +53,7 @@ test('input, conflict, signature, not-found and policy errors each say the four 
     complete(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'my DAI order' }), 'NOT_FOUND',
         /matches "my DAI order", so nothing was revoked/, home);
     const automation = { kind: 'twap', sellToken: 'USDC', buyToken: 'WETH', totalAmount: '1000', duration: 86400, interval: 3600 };
-    const wide = { ...ok(await srv.call('plan_automation', { walletAddress: SMART_WALLET, chainId: 8453, automation })).proposal };
+    const wide = { ...ok(await srv.call('plan_automation', { walletAddress: SMART_WALLET, ownerAddress: OWNER.address, account: ACCOUNT, chainId: 8453, automation })).proposal };
     wide.permissions = { ...wide.permissions, maxTotal: '2000' };
     complete(await srv.call('request_session_approval', { ...wide, label: 'wide TWAP', ownerAddress: OWNER.address, account: ACCOUNT }),
         'POLICY_DENIED', /wider than the TWAP needs/, home);
