@@ -47,7 +47,8 @@ async function approve(c, args) {
 
 /* The exact request plan_automation proposes for the automation, plus extra permissions. */
 async function planned(c, automation, extra = {}) {
-    const plan = await call(c, 'plan_automation', { walletAddress: WALLET, chainId: CHAIN_ID, automation });
+    const plan = await call(c, 'plan_automation', { walletAddress: WALLET, ownerAddress: privateKeyToAccount(OWNER_PK).address,
+        account: { type: 'other' }, chainId: CHAIN_ID, automation });
     assert.ok(!plan.isError, JSON.stringify(plan.content));
     const p = plan.structuredContent.proposal;
     return { ...p, permissions: { ...p.permissions, ...extra } };
