@@ -13,10 +13,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KernelV3_1AccountAbi, constants } from '@zerodev/sdk';
-import { concatHex, encodeFunctionData, getAddress, numberToHex, pad, toHex } from 'viem';
+import { concatHex, encodeAbiParameters, encodeFunctionData, getAddress, numberToHex, pad, toHex } from 'viem';
 
 import { ATTACKER, kernelExecute, runExec, swapCall, usdc, userOp } from './gate_lib.mjs';
 import { BIN, defer } from './lib.mjs';
+import { QUOTER_BASE } from './quote_node.mjs';
 import {
     BASE_ROUTER, BASE_USDC, OWNER, SMART_WALLET, STRANGER, T0, TEST_BIN, approve, ok, signTyped, startServer, testClock, text,
 } from './lifecycle_lib.mjs';
@@ -46,6 +47,10 @@ async function startStub(t) {
             const key = '0x' + params[0].data.slice(90, 138);
             return answer(numberToHex((BigInt(key) << 64n) | (state.next[key] ?? 0n), { size: 32 }));
         }
+        // the price source (issue 11's price rules): QuoterV2 quotes 1 base unit for any exact-input
+        // swap, so every minimum output above 0 is within the slippage (as gate_lib's default node)
+        if (method === 'eth_call' && params[0].to.toLowerCase() === QUOTER_BASE.toLowerCase())
+            return answer(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint160' }, { type: 'uint32' }, { type: 'uint256' }], [1n, 0n, 1, 100000n]));
         return { jsonrpc: '2.0', id, error: { code: -32601, message: `not stubbed: ${method}` } };
     };
     const srv = createServer((req, res) => {
