@@ -345,7 +345,7 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
     int64_t now = clock_now();
     struct session_row row;
     struct mcp_error uerr = {MCP_OK, ""};
-    char url[160] = "", deadline[24], owner[43], *text = NULL;
+    char url[160] = "", deadline[POLICY_WORDS_MAX], until[POLICY_WORDS_MAX], owner[43], *text = NULL;
     const char *status;
     enum mcp_rc rc;
 
@@ -354,7 +354,8 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
     status = db_session_status(&row, now);
     if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
         tool_sweep(db, now, 1);
-    clock_format(deadline, row.approval_deadline);
+    policy_words_when(deadline, sizeof deadline, row.approval_deadline, now); /* times as words, as everywhere */
+    policy_words_when(until, sizeof until, row.expires_at, now);
     tool_checksum(owner, row.owner);
     if (strcmp(status, "pending") == 0) {
         if (approval_link_get(url, sizeof url, ctx->cfg, row.id, &uerr) == MCP_OK)
@@ -368,7 +369,7 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
                          "and call confirm_session with the signature, or decision \"reject\" to decline.",
                          row.id, deadline, uerr.msg, owner);
     } else if (strcmp(status, "active") == 0) {
-        tool_appendf(&text, "Session %s is active: the owner approved it.", row.id);
+        tool_appendf(&text, "Session %s is active until %s: the owner approved it.", row.id, until);
     } else if (strcmp(status, "declined") == 0) {
         tool_appendf(&text, "Session %s was declined; its key was destroyed. Request a new session to start over.",
                      row.id);

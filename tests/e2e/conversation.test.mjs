@@ -234,6 +234,9 @@ async function conversation(srv, executor, clock, say) {
     assert.match(text(r), new RegExp(`It replaces the earlier unsigned request ${first.sessionId} for the same automation`));
     r = await say.tool(srv, 'get_session_history', { sessionId: first.sessionId });
     assert.match(text(r), /UTC — replaced by a new request for the same automation before it was signed; its session key was destroyed\n/);
+    say.user('Did I sign it yet?');
+    r = await say.tool(srv, 'confirm_session', { sessionId: late.sessionId });
+    assert.match(text(r), new RegExp(`^Session ${late.sessionId} is still waiting for the owner's signature \\(until ${wordsWhen(T0 + HOUR + 900)}\\)`));
     clock.set(T0 + HOUR + 16 * 60);
     r = await say.tool(srv, 'confirm_session', { sessionId: late.sessionId, signature: await signTyped(OWNER, late.typedData) });
     userError(r, /lapsed: it was not signed within 15 minutes/);
