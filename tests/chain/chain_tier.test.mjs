@@ -58,16 +58,17 @@ after(async () => {
     console.log(`# chain tier timings (ms): ${JSON.stringify(timings)}`);
 });
 
-/* One `sessionkey-mcp exec` request through the gate. */
+/* One `sessionkey-mcp exec` request through the gate, with anvil as its price source (the
+ * QuoterV2 on chain: the gate refuses a swap it cannot price, NO_QUOTE). */
 function gate(request) {
-    const r = spawnSync(BIN, ['exec', '--data-dir', home], { env: { ...process.env, SKM_TEST_CLOCK: clockFile }, input: JSON.stringify(request) + '\n', encoding: 'utf8' });
+    const r = spawnSync(BIN, ['exec', '--data-dir', home], { env: { ...process.env, SKM_TEST_CLOCK: clockFile, [`SKM_RPC_${CHAIN}`]: h.rpcUrl }, input: JSON.stringify(request) + '\n', encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').at(-1);
     assert.ok(line, `exec printed nothing (status ${r.status}): ${r.stderr}`);
     return JSON.parse(line);
 }
 
 function gateReport(request) {
-    const r = spawnSync(BIN, ['exec', 'report', '--data-dir', home], { env: { ...process.env, SKM_TEST_CLOCK: clockFile }, input: JSON.stringify(request) + '\n', encoding: 'utf8' });
+    const r = spawnSync(BIN, ['exec', 'report', '--data-dir', home], { env: { ...process.env, SKM_TEST_CLOCK: clockFile, [`SKM_RPC_${CHAIN}`]: h.rpcUrl }, input: JSON.stringify(request) + '\n', encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr + r.stdout);
     return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
