@@ -83,6 +83,11 @@ function gateUserOp(op) {
     return o;
 }
 
+/* The least output the gate accepts for amountIn: the pool's quote less 1%, rounded up. */
+async function minOutFor(amountIn) {
+    return ((await h.quote(amountIn)) * 99n + 99n) / 100n;
+}
+
 function swapData(amountIn, { recipient = wallet, minOut = 1n } = {}) {
     return encodeFunctionData({ abi: ROUTER_ABI, functionName: 'exactInputSingle', args: [{
         tokenIn: h.addresses.usdc, tokenOut: h.addresses.weth, fee: h.addresses.fee, recipient,
@@ -164,7 +169,7 @@ test('a Kernel session approved through the server swaps on chain in enable mode
 
     const amountIn = USDC(41.67);
     const quoted = await h.quote(amountIn);
-    const minOut = quoted * 99n / 100n;
+    const minOut = (quoted * 99n + 99n) / 100n; // the quote less 1%, rounded up: the gate allows no less
     const t1 = Date.now();
     const op = await client.prepareUserOperation({ callData: await account.encodeCalls([
         { to: h.addresses.swapRouter02, value: 0n, data: swapData(amountIn, { minOut }) }]) });
@@ -190,7 +195,7 @@ test('a Kernel session approved through the server swaps on chain in enable mode
     // An hour later (the rate limit on chain: one per hour), a second swap in normal mode.
     await h.advanceTime(3600);
     const op2 = await client.prepareUserOperation({ callData: await account.encodeCalls([
-        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(50)) }]) });
+        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(50), { minOut: await minOutFor(USDC(50)) }) }]) });
     assert.equal(op2.factory, undefined, 'deployed: no factory');
     assert.equal(BigInt(op2.nonce) >> 248n, 0n, 'installed permission: normal mode');
     const s2 = await sign(op2);
@@ -234,7 +239,7 @@ test('over the per-trade cap: refused on chain by the CallPolicy contract, whate
         callData: await account.encodeCalls([{ to: h.addresses.swapRouter02, value: 0n, data }]) });
 
     // The gate refuses to sign it at all (its own check, same limit).
-    const over = await mk(swapData(USDC(50.01)));
+    const over = await mk(swapData(USDC(50.01), { minOut: await minOutFor(USDC(50.01)) }));
     const g = gate({ sessionId: session.sessionId, userOp: gateUserOp(over), chainId: CHAIN, account: wallet });
     assert.equal(g.allowed, false);
     assert.equal(g.rule, 'PER_TX_CAP');
@@ -276,7 +281,7 @@ test('over the per-trade cap: refused on chain by the CallPolicy contract, whate
 
     // and a real, gate-signed operation within the cap still goes through
     const ok = await client.prepareUserOperation({ callData: await account.encodeCalls([
-        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(25)) }]) });
+        { to: h.addresses.swapRouter02, value: 0n, data: swapData(USDC(25), { minOut: await minOutFor(USDC(25)) }) }]) });
     const s = await sign(ok);
     const rc = await client.waitForUserOperationReceipt({ hash: await client.sendUserOperation({ ...ok, signature: s.signature }),
         pollingInterval: 50, timeout: 20000 });
