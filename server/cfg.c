@@ -19,12 +19,19 @@ static const char usage_text[] =
     "       sessionkey-mcp eth <command> ...     Ethereum primitives (keccak, recover, ...)\n"
     "       sessionkey-mcp chain <command> ...   read chain state over JSON-RPC\n"
     "       sessionkey-mcp audit verify          check the audit log's hash chain\n"
+    "       sessionkey-mcp exec [report] < jsonl execution checks for an executor, one per line\n"
+    "       sessionkey-mcp zerodev approve < json  a ZeroDev approval for a Kernel v3 session\n"
+    "\n"
+    "tools (MCP): plan_automation, request_session_approval, confirm_session,\n"
+    "       list_automations, revoke_session, get_session_history, authorize_execution,\n"
+    "       report_execution\n"
     "\n"
     "options:\n"
     "  --data-dir DIR       where the database and keys live (env SESSIONKEY_MCP_HOME;\n"
     "                       default $XDG_DATA_HOME/sessionkey-mcp or ~/.local/share/sessionkey-mcp)\n"
     "  --config FILE        JSON config file: {\"dataDir\", \"logLevel\", \"maxLineBytes\", \"rpc\": {\"8453\": URL},\n"
-    "                       \"bundler\": {\"8453\": URL}}\n"
+    "                       \"bundler\": {\"8453\": URL},\n"
+    "                       \"helpUrl\": the user guide linked from every approval summary}\n"
     "  --rpc CHAINID=URL    chain JSON-RPC endpoint (repeatable; env SKM_RPC_<CHAINID>)\n"
     "  --bundler CHAINID=URL  ERC-4337 bundler endpoint: the gate reads operation receipts there\n"
     "                       (repeatable; env SKM_BUNDLER_<CHAINID>)\n"
@@ -115,6 +122,11 @@ static int load_file(struct skm_config *cfg, int dir_given, int level_given, int
         if (!set_max_line(cfg, num))
             return 0;
     }
+    v = json_object_get(cfg->file, "helpUrl");
+    if (v != NULL && (!json_is_string(v) || (strncmp(json_string_value(v), "https://", 8) != 0 &&
+                                             strncmp(json_string_value(v), "http://", 7) != 0) ||
+                      json_string_length(v) > 500))
+        return file_type_error(cfg, "helpUrl", "an http(s) URL of at most 500 characters (the user guide)");
     v = json_object_get(cfg->file, "rpc");
     if (v != NULL && !json_is_object(v))
         return file_type_error(cfg, "rpc", "an object mapping chain ids to URLs");
@@ -245,6 +257,14 @@ enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv)
     return CFG_SERVE;
 }
 
+/* A data directory problem: the path for the log, the option's name for whoever reads err. */
+static enum mcp_rc data_dir_error(const char *path, const char *what, const char *why, struct mcp_error *err)
+{
+    log_warn("data directory %s: %s%s%s", path, what, why[0] ? ": " : "", why);
+    return mcp_errf(err, MCP_EIO, "The data directory (--data-dir or SESSIONKEY_MCP_HOME) cannot be used: %s%s%s. "
+                    "Nothing was changed", what, why[0] ? ": " : "", why);
+}
+
 enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *err)
 {
     char path[sizeof cfg->data_dir];
@@ -258,17 +278,24 @@ enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *
             continue;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return mcp_errf(err, MCP_EIO, "cannot create %s: %s", path, strerror(errno));
+            return data_dir_error(path, "cannot create a directory above it", strerror(errno), err);
         *p = '/';
     }
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
-        return mcp_errf(err, MCP_EIO, "cannot create data directory %s: %s", path, strerror(errno));
+        return data_dir_error(path, "cannot create it", strerror(errno), err);
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return mcp_errf(err, MCP_EIO, "data directory %s is not a directory", path);
+        return data_dir_error(path, "it is not a directory", "", err);
     if ((st.st_mode & 0077) != 0)
         log_warn("data directory %s is accessible to other users (mode %03o); chmod 700 it",
                  path, (unsigned)(st.st_mode & 0777));
     return MCP_OK;
+}
+
+const char *cfg_help_url(const struct skm_config *cfg)
+{
+    const char *v = cfg && cfg->file ? json_string_value(json_object_get(cfg->file, "helpUrl")) : NULL;
+
+    return v ? v : CFG_DEFAULT_HELP_URL;
 }
 
 void cfg_free(struct skm_config *cfg)

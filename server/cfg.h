@@ -37,8 +37,14 @@ enum cfg_action { CFG_SERVE, CFG_EXIT_OK, CFG_EXIT_USAGE };
 enum cfg_action cfg_parse(struct skm_config *cfg, int argc, char **argv);
 
 /* Create the data directory (mode 0700, parents as needed) if missing.
- * Returns: MCP_OK or MCP_EIO with a message naming the path. */
+ * Returns: MCP_OK or MCP_EIO with a message naming the option (--data-dir or SESSIONKEY_MCP_HOME);
+ * the path itself is logged (warning). */
 enum mcp_rc cfg_ensure_data_dir(const struct skm_config *cfg, struct mcp_error *err) SKM_WARN_UNUSED;
+
+/* The user guide every approval summary links to: the config file's "helpUrl", else the
+ * guide in the project's repository (docs/user-guide.md). */
+#define CFG_DEFAULT_HELP_URL "https://github.com/sessionkey-mcp/sessionkey-mcp/blob/main/docs/user-guide.md"
+const char *cfg_help_url(const struct skm_config *cfg);
 
 void cfg_free(struct skm_config *cfg);
 

@@ -1,6 +1,7 @@
 /* db.c: open, migrate, transactions (see db.h). */
 #include "db.h"
 #include "db_private.h"
+#include "err_words.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,18 +151,20 @@ enum mcp_rc db_fail(struct db *db, int rc, const char *what, struct mcp_error *e
                         "database for more than %d seconds. Nothing was changed; retry in a moment.",
                         what, BUSY_TIMEOUT_MS / 1000);
     case SQLITE_FULL:
-        return mcp_errf(err, MCP_EDB, "The disk is full while %s (%s). Nothing was changed; free some space "
-                        "and retry.", what, db ? db->path : "database");
+        log_warn("database %s: disk full while %s", db ? db->path : "", what);
+        return mcp_errf(err, MCP_EDB, "The disk is full while %s (the database in " ERR_WORDS_DATA_DIR "). "
+                        "Nothing was changed; free some space and retry.", what);
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_CANTOPEN:
-        return mcp_errf(err, MCP_EDB, "Cannot write the database while %s: %s (%s). Nothing was changed; "
-                        "check that the data directory is writable, then retry.", what,
-                        db ? db->path : "database", detail);
+        log_warn("database %s: cannot write while %s: %s", db ? db->path : "", what, detail);
+        return mcp_errf(err, MCP_EDB, "Cannot write the database while %s (%s). Nothing was changed; check that "
+                        ERR_WORDS_DATA_DIR " is writable, then retry.", what, detail);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-        return mcp_errf(err, MCP_EDB, "The database %s is damaged (%s) while %s. Nothing was changed; "
-                        "restore it from a backup.", db ? db->path : "", detail, what);
+        log_warn("database %s is damaged (%s) while %s", db ? db->path : "", detail, what);
+        return mcp_errf(err, MCP_EDB, "The database in " ERR_WORDS_DATA_DIR " is damaged (%s) while %s. Nothing "
+                        "was changed; restore it from a backup, then retry.", detail, what);
     default:
         return mcp_errf(err, MCP_EDB, "Storage error while %s: %s. Nothing was changed; retry.", what, detail);
     }
@@ -258,8 +261,9 @@ static enum mcp_rc migrate(struct db *db, struct mcp_error *err)
     if (v < 0 || v > DB_SCHEMA_VERSION) {
         db_rollback(db);
         return v < 0 ? db_fail(db, sqlite3_errcode(db->h), "reading the schema version", err)
-                     : mcp_errf(err, MCP_EDB, "%s was written by a newer sessionkey-mcp (schema %d; this one knows "
-                                "%d). Upgrade sessionkey-mcp.", db->path, v, DB_SCHEMA_VERSION);
+                     : mcp_errf(err, MCP_EDB, "The database in " ERR_WORDS_DATA_DIR " was written by a newer "
+                                "sessionkey-mcp (schema %d; this one knows %d). Nothing was changed. Upgrade "
+                                "sessionkey-mcp, then retry.", v, DB_SCHEMA_VERSION);
     }
     if (v == 0 && (exec(db, schema_v1, "creating the database", err) != MCP_OK ||
                    exec(db, "PRAGMA user_version = 1", "creating the database", err) != MCP_OK)) {

@@ -12,6 +12,7 @@
 #include "gate_price.h"
 #include "policy_price.h"
 #include "policy_words.h"
+#include "rgy_registry.h"
 
 /* Everything the per-call checks need, to keep their argument lists short. */
 struct ctx {
@@ -316,19 +317,34 @@ static int check_value(const struct ctx *c, const struct gate_effect *e, const c
     return 1;
 }
 
+/* A token as a person names it: its symbol from the built-in registry ("WETH"), else "token"
+ * and its address. */
+static void token_name(char *out, size_t size, uint64_t chain_id, const uint8_t address[20])
+{
+    const struct rgy *r = rgy_get(NULL, NULL);
+    const struct rgy_token *t = r ? rgy_token(r, chain_id, address) : NULL;
+    char a[ETH_ADDR_STR_SIZE];
+
+    if (t != NULL) {
+        snprintf(out, size, "%s", t->symbol);
+        return;
+    }
+    eth_addr_format(a, address);
+    snprintf(out, size, "token %s", a);
+}
+
 static int check_token(const struct ctx *c, const struct gate_effect *e, const char *at)
 {
-    char tok[ETH_ADDR_STR_SIZE], spend[ETH_ADDR_STR_SIZE];
+    char tok[ETH_ADDR_STR_SIZE + 16];
 
     if (e->kind != GATE_KIND_SWAP && e->kind != GATE_KIND_TRANSFER && e->kind != GATE_KIND_APPROVE &&
         e->kind != GATE_KIND_PERMIT)
         return 1;
     if (memcmp(e->token, c->p->spend_token, 20) == 0)
         return 1;
-    eth_addr_format(tok, e->token);
-    eth_addr_format(spend, c->p->spend_token);
-    deny(c->d, GATE_TOKEN_IN_MISMATCH, e->call_index, "%s %s token %s; the session may only spend %s (%s).", at,
-         e->kind == GATE_KIND_SWAP ? "pays with" : "moves", tok, c->p->token_symbol, spend);
+    token_name(tok, sizeof tok, c->p->chain_id, e->token);
+    deny(c->d, GATE_TOKEN_IN_MISMATCH, e->call_index, "%s %s %s; the session may only spend %s.", at,
+         e->kind == GATE_KIND_SWAP ? "pays with" : "moves", tok, c->p->token_symbol);
     return 0;
 }
 
@@ -361,27 +377,32 @@ static void out_words(char *out, size_t size, const struct ctx *c, const struct 
                       const struct eth_u256 *v)
 {
     const struct policy_price *pp = &c->p->price;
+    const struct rgy *r = rgy_get(NULL, NULL);
+    const struct rgy_token *t = r ? rgy_token(r, c->p->chain_id, e->token_out) : NULL;
     char n[80], tok[ETH_ADDR_STR_SIZE];
 
     if (pp->has_buy && memcmp(e->token_out, pp->buy_token, 20) == 0) {
         policy_words_amount(out, size, v, pp->buy_decimals, pp->buy_symbol, 0);
         return;
     }
+    if (t != NULL) { /* a token we know: in tokens, by its symbol (issue 10's words) */
+        policy_words_amount(out, size, v, t->decimals, t->symbol, t->usd);
+        return;
+    }
     eth_u256_to_dec(n, sizeof n, v);
     eth_addr_format(tok, e->token_out);
-    snprintf(out, size, "%s base units of %s", n, tok);
+    snprintf(out, size, "%s base units of token %s", n, tok);
 }
 
 static int check_buys(const struct ctx *c, const struct gate_effect *e, const char *at)
 {
     const struct policy_price *pp = &c->p->price;
-    char tok[ETH_ADDR_STR_SIZE], buy[ETH_ADDR_STR_SIZE];
+    char tok[ETH_ADDR_STR_SIZE + 16];
 
     if (pp->has_buy && memcmp(e->token_out, pp->buy_token, 20) != 0) {
-        eth_addr_format(tok, e->token_out);
-        eth_addr_format(buy, pp->buy_token);
-        deny(c->d, GATE_TOKEN_OUT_MISMATCH, e->call_index, "%s buys token %s; this session's automation may only buy "
-             "%s (%s).", at, tok, pp->buy_symbol, buy);
+        token_name(tok, sizeof tok, c->p->chain_id, e->token_out);
+        deny(c->d, GATE_TOKEN_OUT_MISMATCH, e->call_index, "%s buys %s; this session's automation may only buy "
+             "%s.", at, tok, pp->buy_symbol);
         return 0;
     }
     if (e->hop_unknown) {

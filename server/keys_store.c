@@ -1,5 +1,6 @@
 /* keys_store.c: session_keys rows: put (seal + INSERT), get (SELECT + open), shred. */
 #include "keys_store.h"
+#include "testhook.h"
 
 #include <string.h>
 
@@ -79,7 +80,8 @@ enum mcp_rc keys_store_generate(uint8_t addr[20], sqlite3 *db, struct keys_maste
     memset(addr, 0, 20);
     if (priv == NULL)
         return mcp_errf(err, MCP_ENOMEM, "session %s: cannot allocate secure memory", session_id);
-    rc = eth_secp_keygen(priv, err);
+    rc = testhook_fault("keygen") ? mcp_errf(err, MCP_ECRYPTO, "the secure random generator failed (test fault)")
+                                  : eth_secp_keygen(priv, err);
     if (rc == MCP_OK)
         rc = eth_secp_address(addr, priv, err);
     if (rc == MCP_OK)

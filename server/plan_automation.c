@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "eth_addr.h"
 #include "eth_hex.h"
@@ -30,6 +31,9 @@ static enum mcp_rc token(const struct rgy_token **out, const struct rgy *r, uint
     } else {
         *out = rgy_token_by_symbol(r, chain, s);
     }
+    if (*out == NULL && strcasecmp(s, "ETH") == 0 && rgy_token_by_symbol(r, chain, "WETH") != NULL)
+        return mcp_errf(err, MCP_EINVAL, "automation.%s: ETH itself is not a token the swap router trades; did you "
+                        "mean WETH (wrapped ether, worth the same)? Call again with \"WETH\"", field);
     if (*out == NULL)
         return mcp_errf(err, MCP_EINVAL, "automation.%s: %.60s is not a token we know on %s; give its address, "
                         "or name it in the config file's registry", field, s, rgy_chain_name(r, chain));
@@ -147,7 +151,7 @@ static enum mcp_rc twap(struct plan *p, const struct rgy *r, json_t *a, struct m
         snprintf(p->schedule, sizeof p->schedule, "%s into %s %s for %s (%u trades: %u of %s and a last one of "
                  "%s, exactly %s in total)", each, p->buy_symbol, freq, span, p->trades, p->trades - 1, each, last,
                  total);
-    snprintf(p->label, sizeof p->label, "TWAP %s to %s", p->sell_symbol, p->buy_symbol);
+    snprintf(p->label, sizeof p->label, "%s to %s TWAP", p->sell_symbol, p->buy_symbol);
     return MCP_OK;
 }
 
@@ -175,7 +179,7 @@ static enum mcp_rc stop_loss(struct plan *p, const struct rgy *r, json_t *a, str
     policy_words_duration(span, sizeof span, p->duration);
     snprintf(p->schedule, sizeof p->schedule, "Sell %s for %s once, if %s falls to %s %s or less, at any time in "
              "the next %s", amt, p->buy_symbol, p->sell_symbol, p->trigger, p->buy_symbol, span);
-    snprintf(p->label, sizeof p->label, "Stop-loss %s to %s", p->sell_symbol, p->buy_symbol);
+    snprintf(p->label, sizeof p->label, "%s stop-loss", p->sell_symbol);
     return MCP_OK;
 }
 

@@ -186,7 +186,7 @@ static void fee_lines(struct render *r, const struct policy *p, const char *noun
 static void can_lines(struct render *r, const struct policy *p)
 {
     struct sbuf scope = {NULL, 0, 0, 0};
-    char a[POLICY_WORDS_MAX], line[POLICY_WORDS_MAX + 64];
+    char a[POLICY_WORDS_MAX], when[POLICY_WORDS_MAX], line[2 * POLICY_WORDS_MAX + 64];
     const char *noun = policy_all_swaps(p) ? "trade" : "transaction";
 
     sb_add(&scope, "Can execute: ");
@@ -204,8 +204,10 @@ static void can_lines(struct render *r, const struct policy *p)
                         p->token_usd);
     snprintf(line, sizeof line, "Total limit: %s", a);
     add_line(r, r->can, MARK_CAN, line);
+    /* the end as a time, fixed when the request is made: true whenever it is read or signed */
+    policy_words_when(when, sizeof when, p->valid_until, p->valid_after);
     policy_words_duration(a, sizeof a, (uint64_t)(p->valid_until - p->valid_after));
-    snprintf(line, sizeof line, "Expires in: %s", a);
+    snprintf(line, sizeof line, "Expires: %s (%s after the request)", when, a);
     add_line(r, r->can, MARK_CAN, line);
     if (policy_has_rate_limit(p)) {
         policy_words_rate(a, sizeof a, p->rate_count, p->rate_period, noun);

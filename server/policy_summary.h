@@ -26,8 +26,10 @@
  * (after the ✗ lines)
  * ℹ Limits are counted in USDC, the chain's default token
  *                                A note, only when token_defaulted: no spendToken was sent.
- * ✓ Expires in: 24 hours         valid_until - valid_after: the length of the validity window
- *                                (the absolute time belongs in the tool result).
+ * ✓ Expires: Sat 5 Dec, 14:00 UTC (24 hours after the request)
+ *                                valid_until as a time (policy_words_when), then the length
+ *                                of the window: both fixed when the request is made, so they
+ *                                agree however late the user signs.
  * ✓ Rate limit: 1 trade per hour Only with a rate limit: at most rate_count transactions in
  *                                any rate_period seconds.
  * ✓ You can revoke anytime       revoke_session ends the session at once.

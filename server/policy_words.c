@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct unit {
     uint64_t seconds;
@@ -100,4 +101,23 @@ void policy_words_rate(char *out, size_t size, uint32_t count, uint32_t period, 
     if (period == 1)
         snprintf(per, sizeof per, "second");
     snprintf(out, size, "%lu %s%s per %s", (unsigned long)count, noun, count == 1 ? "" : "s", per);
+}
+
+void policy_words_when(char *out, size_t size, int64_t t, int64_t ref)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t tt = (time_t)t, rr = (time_t)ref;
+    struct tm tm, rm;
+    char year[16] = "";
+
+    if (gmtime_r(&tt, &tm) == NULL || gmtime_r(&rr, &rm) == NULL) {
+        snprintf(out, size, "an unknown time");
+        return;
+    }
+    if (tm.tm_year != rm.tm_year)
+        snprintf(year, sizeof year, " %d", tm.tm_year + 1900);
+    snprintf(out, size, "%s %d %s%s, %02d:%02d UTC", days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], year,
+             tm.tm_hour, tm.tm_min);
 }

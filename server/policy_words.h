@@ -40,4 +40,10 @@ void policy_words_amount(char *out, size_t size, const struct eth_u256 *v, unsig
  *   (5, 1) -> "5 trades per second". One whole unit drops the "1" ("per hour"). */
 void policy_words_rate(char *out, size_t size, uint32_t count, uint32_t period, const char *noun);
 
+/* A moment, for people, in UTC and to the minute (seconds are dropped, never rounded up):
+ *   "Fri 5 Dec, 14:00 UTC"; the year is named when it differs from the year of ref
+ *   ("Fri 1 Jan 2027, 09:30 UTC"). Every end of a session is stated this way (summary,
+ *   confirmation, list, history), so no two texts can disagree about it. */
+void policy_words_when(char *out, size_t size, int64_t t, int64_t ref);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "assets.h"
+#include "err_words.h"
 #include "log.h"
 #include "mcp_app.h"
 #include "schema_check.h"
@@ -250,16 +251,19 @@ json_t *reg_call(const struct tool_def *tool, struct tool_ctx *ctx, json_t *args
     if (args == NULL)
         args = empty = json_object();
     if (schema_validate_input(e->input, args, &err) != MCP_OK) {
-        char msg[MCP_ERR_MSG_MAX + 96];
+        char msg[MCP_ERR_MSG_MAX + 96], words[ERR_WORDS_MAX];
         snprintf(msg, sizeof msg, "Invalid arguments for %s: %s", tool->name, err.msg);
+        err_words_complete(words, sizeof words, MCP_EINVAL, tool->name, msg);
         json_decref(empty);
-        return error_result(MCP_EINVAL, msg);
+        return error_result(MCP_EINVAL, words);
     }
     rc = tool->fn(ctx, args, &rep, &err);
     if (rc != MCP_OK) {
+        char words[ERR_WORDS_MAX];
         if (err.msg[0] == '\0')
             mcp_errf(&err, rc, "%s failed (%s)", tool->name, mcp_rc_word(rc));
-        r = error_result(rc, err.msg);
+        err_words_complete(words, sizeof words, rc, tool->name, err.msg);
+        r = error_result(rc, words);
     } else {
         r = success_result(&rep, e, tool, gen);
     }

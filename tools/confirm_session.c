@@ -90,11 +90,24 @@ static void record_failure(struct db *db, const struct session_row *row, int64_t
     json_decref(d);
 }
 
+/* A signature that cannot be one (wrong length, v not 27/28, not on the curve): plain words
+ * for the user, the technical detail for the log. Returns: MCP_ECRYPTO. */
+static enum mcp_rc not_a_signature(const struct session_row *row, struct mcp_error *err)
+{
+    char deadline[POLICY_WORDS_MAX];
+
+    log_debug("confirm_session %s: signature rejected: %s", row->id, err->msg);
+    policy_words_when(deadline, sizeof deadline, row->approval_deadline, clock_now());
+    return mcp_errf(err, MCP_ECRYPTO, "This is not a valid signature, so session %s was not approved. Nothing "
+                    "changed: the request stays pending until %s. Ask the user to sign the typed data again in "
+                    "their wallet and call confirm_session with the new signature.", row->id, deadline);
+}
+
 /* Check sig against the stored typed data and owner. Returns MCP_OK or MCP_ECRYPTO with words. */
 static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, struct mcp_error *err)
 {
     uint8_t digest[32], sig[65], signer[20];
-    char who[43], owner[43], deadline[24];
+    char who[43], owner[43], deadline[POLICY_WORDS_MAX];
     json_error_t jerr;
     json_t *typed = json_loads(row->typed_data, 0, &jerr);
     enum mcp_rc rc = typed ? policy_typed_digest(digest, typed, err) : MCP_EINTERNAL;
@@ -103,22 +116,19 @@ static enum mcp_rc verify(const struct session_row *row, const char *sig_hex, st
     if (rc != MCP_OK || memcmp(digest, row->digest, 32) != 0)
         return mcp_errf(err, MCP_EINTERNAL, "The stored approval request for %s is damaged (its digest no longer "
                         "matches). Revoke it and request a new session.", row->id);
-    clock_format(deadline, row->approval_deadline);
+    policy_words_when(deadline, sizeof deadline, row->approval_deadline, clock_now());
     if (eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err) != MCP_OK ||
-        eth_secp_recover(signer, digest, sig, err) != MCP_OK) {
-        mcp_err_prefix(err, "The signature is not valid");
-        return MCP_ECRYPTO;
-    }
+        eth_secp_recover(signer, digest, sig, err) != MCP_OK)
+        return not_a_signature(row, err);
     eth_hex_encode(who, signer, 20);
     if (strcmp(who, row->owner) != 0) {
         tool_checksum(owner, row->owner);
         tool_checksum(who, who);
         return mcp_errf(err, MCP_ECRYPTO,
-                        "This signature does not approve session %s: it recovers to %s, not to the wallet owner %s. "
-                        "Either another account signed, or the typed data was changed before signing. Ask the user "
-                        "to sign the exact typed data from request_session_approval with %s. The request stays "
-                        "pending until %s.",
-                        row->id, who, owner, owner, deadline);
+                        "This signature does not approve session %s: it was made by %s, not by the wallet owner "
+                        "%s. Nothing changed: the request stays pending until %s. Ask the user to sign the exact "
+                        "typed data from request_session_approval with that wallet and call confirm_session again.",
+                        row->id, who, owner, deadline);
     }
     return MCP_OK;
 }
@@ -144,13 +154,31 @@ static enum mcp_rc verify_kernel(char **b64, const struct session_row *row, cons
     else if (memcmp(a.digest, row->digest, 32) != 0)
         rc = mcp_errf(err, MCP_EINTERNAL, "The Enable data rebuilt for %s no longer matches what was shown; revoke "
                       "it and request a new session.", row->id);
-    else if ((rc = eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err)) == MCP_OK &&
-             (rc = zd_serialize_approval(b64, NULL, &a, sig, err)) != MCP_OK)
+    else if (eth_hex_decode(sig, sizeof sig, sig_hex, "signature", err) != MCP_OK)
+        rc = not_a_signature(row, err);
+    else if ((rc = zd_serialize_approval(b64, NULL, &a, sig, err)) != MCP_OK) {
+        char deadline[POLICY_WORDS_MAX];
+        policy_words_when(deadline, sizeof deadline, row->approval_deadline, clock_now());
         mcp_err_prefix(err, "This signature does not approve session %s", row->id);
+        if (strlen(err->msg) < 250)
+            mcp_errf(err, err->rc, "%s. Nothing changed: the request stays pending until %s; ask the user to sign "
+                     "again with the wallet owner and call confirm_session again.", err->msg, deadline);
+    }
     zd_approval_free(&a);
     json_decref(pj);
     json_decref(oj);
     return rc;
+}
+
+/* The approval's audit entry: who signed, and that the signature was checked against the
+ * wallet owner over exactly the data shown. Returns: a new reference or NULL. */
+static json_t *approval_details(const struct session_row *row, int kernel)
+{
+    char owner[43];
+
+    tool_checksum(owner, row->owner);
+    return json_pack("{s:s, s:b, s:s}", "signer", owner, "signatureChecked", 1, "signed",
+                     kernel ? "ZeroDev Enable data (EIP-712)" : "session approval (EIP-712)");
 }
 
 static enum mcp_rc approve(struct db *db, struct session_row *row, const char *sig_hex, int64_t now,
@@ -158,6 +186,7 @@ static enum mcp_rc approve(struct db *db, struct session_row *row, const char *s
 {
     char *text = NULL, next[512], *b64 = NULL;
     int kernel = strcmp(row->account_type, "kernel-v3") == 0;
+    json_t *details = NULL;
     sqlite3_stmt *st;
 
     if ((kernel ? verify_kernel(&b64, row, sig_hex, err) : verify(row, sig_hex, err)) != MCP_OK) {
@@ -165,8 +194,15 @@ static enum mcp_rc approve(struct db *db, struct session_row *row, const char *s
             record_failure(db, row, now, err->msg);
         return err->rc;
     }
-    if (db_begin(db, err) != MCP_OK)
+    if ((details = approval_details(row, kernel)) == NULL) {
+        free(b64);
+        return mcp_errf(err, MCP_ENOMEM, "out of memory");
+    }
+    if (db_begin(db, err) != MCP_OK) {
+        free(b64);
+        json_decref(details);
         return err->rc;
+    }
     if (db_session_transition(db, row->id, "pending", "active", now, err) != MCP_OK ||
         db_prepare(db, &st, "INSERT INTO approvals(session_id, signature, serialized_approval, created_at) "
                             "VALUES(?, ?, ?, ?)", err) != MCP_OK)
@@ -177,19 +213,23 @@ static enum mcp_rc approve(struct db *db, struct session_row *row, const char *s
         sqlite3_bind_text(st, 3, b64, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
     if (db_step_done(db, st, "saving the approval", err) != MCP_OK ||
-        db_audit_append(db, now, row->wallet, row->id, "approved", NULL, err) != MCP_OK ||
+        db_audit_append(db, now, row->wallet, row->id, "approved", details, err) != MCP_OK ||
         db_commit(db, err) != MCP_OK)
         goto fail;
     free(b64);
+    json_decref(details);
     session_view_next_step(next, sizeof next, row, now);
-    tool_appendf(&text, "Session %s is active. %s Say 'show my automations' to check on it or cancel it.", row->id,
-                 next);
+    tool_appendf(&text, "Session approved! Your %s is now active. %s You can check status or cancel anytime by saying "
+                 "'show my automations'.", strcmp(row->feature, "twap") == 0 ? "TWAP order"
+                                            : strcmp(row->feature, "stop_loss") == 0 ? "stop-loss" : "session", next);
     if (kernel)
         tool_appendf(&text, " The executor gets the serialized approval (serializedApproval); it holds no private "
                      "key: every transaction is still signed through this server's execution checks.");
+    tool_appendf(&text, " (Session id: %s)", row->id);
     return reply(out, db, row, "active", text, err);
 fail:
     free(b64);
+    json_decref(details);
     db_rollback(db);
     return err->rc;
 }
@@ -201,20 +241,22 @@ static enum mcp_rc settled(struct db *db, struct session_row *row, const char *s
     char *text = NULL;
 
     if (strcmp(status, "active") == 0 && !reject_asked) {
-        tool_appendf(&text, "Session %s is already active; nothing more to confirm.", row->id);
+        tool_appendf(&text, "This session is already active; nothing more to confirm. Say 'show my automations' to "
+                     "check on it. (Session id: %s)", row->id);
         return reply(out, db, row, "active", text, err);
     }
     if (strcmp(status, "declined") == 0 && reject_asked) {
-        tool_appendf(&text, "Session %s was already declined; nothing more to do.", row->id);
+        tool_appendf(&text, "This request was already declined; nothing more to do. (Session id: %s)", row->id);
         return reply(out, db, row, "declined", text, err);
     }
     if (strcmp(status, "lapsed") == 0)
         return mcp_errf(err, MCP_ECONFLICT, "The approval request %s lapsed: it was not signed within 15 minutes, "
                         "and its key was destroyed. Call request_session_approval again to start over. %s", row->id,
                         tool_manual_fallback);
-    return mcp_errf(err, MCP_ECONFLICT, "Session %s is %s, so it cannot be %s. Use list_automations to see the "
-                    "wallet's sessions, or request a new one.", row->id, status,
-                    reject_asked ? "declined" : "confirmed");
+    return mcp_errf(err, MCP_ECONFLICT, "Session %s is %s, so it cannot be %s; nothing changed. Use "
+                    "list_automations to see the wallet's sessions, or call request_session_approval to set the "
+                    "automation up again. %s", row->id, status, reject_asked ? "declined" : "confirmed",
+                    tool_manual_fallback);
 }
 
 /* An "other" account whose owner is not the wallet itself, on a chain with an RPC endpoint and
@@ -303,7 +345,7 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
     int64_t now = clock_now();
     struct session_row row;
     struct mcp_error uerr = {MCP_OK, ""};
-    char url[160] = "", deadline[24], owner[43], *text = NULL;
+    char url[160] = "", deadline[POLICY_WORDS_MAX], until[POLICY_WORDS_MAX], owner[43], *text = NULL;
     const char *status;
     enum mcp_rc rc;
 
@@ -312,7 +354,8 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
     status = db_session_status(&row, now);
     if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
         tool_sweep(db, now, 1);
-    clock_format(deadline, row.approval_deadline);
+    policy_words_when(deadline, sizeof deadline, row.approval_deadline, now); /* times as words, as everywhere */
+    policy_words_when(until, sizeof until, row.expires_at, now);
     tool_checksum(owner, row.owner);
     if (strcmp(status, "pending") == 0) {
         if (approval_link_get(url, sizeof url, ctx->cfg, row.id, &uerr) == MCP_OK)
@@ -326,7 +369,7 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
                          "and call confirm_session with the signature, or decision \"reject\" to decline.",
                          row.id, deadline, uerr.msg, owner);
     } else if (strcmp(status, "active") == 0) {
-        tool_appendf(&text, "Session %s is active: the owner approved it.", row.id);
+        tool_appendf(&text, "Session %s is active until %s: the owner approved it.", row.id, until);
     } else if (strcmp(status, "declined") == 0) {
         tool_appendf(&text, "Session %s was declined; its key was destroyed. Request a new session to start over.",
                      row.id);

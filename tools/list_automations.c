@@ -28,38 +28,73 @@ static enum mcp_rc parse_cursor(int64_t *at, char id[SESSION_ID_MAX], json_t *ar
     return MCP_OK;
 }
 
+static const char *str(json_t *s, const char *key)
+{
+    const char *v = json_string_value(json_object_get(s, key));
+
+    return v ? v : "";
+}
+
+/* One session: its name and where it stands (the end as a time), its ✓ and ✗ lines, what it
+ * spent, has in flight and has left, and, while it can still act, the words that revoke it. */
 static void render_one(char **text, json_t *s)
 {
     size_t i;
-    json_t *line;
-    const char *label = json_string_value(json_object_get(s, "label"));
-    const char *feature = json_string_value(json_object_get(s, "feature"));
+    json_t *line, *revoke = json_object_get(s, "revokeWords");
+    long long done = (long long)json_integer_value(json_object_get(s, "executed"));
+    long long flight = (long long)json_integer_value(json_object_get(s, "inFlight"));
+    const char *label = str(s, "label"), *feature = str(s, "feature");
+    const char *kind = strcmp(feature, "twap") == 0 ? "TWAP order" : strcmp(feature, "stop_loss") == 0 ? "stop-loss"
+                                                                                                        : "session";
 
-    tool_appendf(text, "\n• %s%s%s%s — %s [%s]\n", label && label[0] ? label : "Session",
-                 feature && feature[0] ? " (" : "", feature && feature[0] ? feature : "",
-                 feature && feature[0] ? ")" : "", json_string_value(json_object_get(s, "expiresIn")),
-                 json_string_value(json_object_get(s, "sessionId")));
+    tool_appendf(text, "\n• %s — %s\n", label[0] ? label : kind, str(s, "expiresIn"));
     json_array_foreach(json_object_get(s, "can"), i, line)
         tool_appendf(text, "  ✓ %s\n", json_string_value(line));
+    json_array_foreach(json_object_get(s, "cannot"), i, line)
+        tool_appendf(text, "  ✗ Cannot: %s\n", json_string_value(line));
     if (json_is_false(json_object_get(s, "ownerVerified")))
         tool_appendf(text, "  ℹ Owner not verified: nothing on chain confirmed who owns this wallet.\n");
-    if (json_object_get(s, "slicesLeft") != NULL)
-        tool_appendf(text, "  TWAP: %lld of %lld slices done, %lld left.\n",
-                     (long long)json_integer_value(json_object_get(s, "slicesDone")),
-                     (long long)json_integer_value(json_object_get(s, "slicesTotal")),
-                     (long long)json_integer_value(json_object_get(s, "slicesLeft")));
-    tool_appendf(text, "  Spent %s in %lld transaction%s; %s left.\n  To revoke: %s\n",
-                 json_string_value(json_object_get(s, "spent")),
-                 (long long)json_integer_value(json_object_get(s, "executed")),
-                 json_integer_value(json_object_get(s, "executed")) == 1 ? "" : "s",
-                 json_string_value(json_object_get(s, "remaining")),
-                 json_string_value(json_object_get(s, "howToRevoke")));
+    tool_appendf(text, "  Spent %s in %lld trade%s", str(s, "spent"), done, done == 1 ? "" : "s");
+    if (revoke != NULL)
+        tool_appendf(text, "; %s in flight (%lld trade%s); %s left.\n", str(s, "inFlightAmount"), flight,
+                     flight == 1 ? "" : "s", str(s, "remaining"));
+    else
+        tool_appendf(text, ". It has ended: nothing more can run.\n");
     json_array_foreach(json_object_get(s, "unsettledOperations"), i, line)
         tool_appendf(text, "  In flight: %s signed at %s (nonce %s), not settled yet; it counts against the limits "
                      "until the chain shows it ran or can never run.\n",
                      json_string_value(json_object_get(line, "amount")),
                      json_string_value(json_object_get(line, "signedAt")),
                      json_string_value(json_object_get(line, "nonce")));
+    if (json_object_get(s, "slicesTotal") != NULL) {
+        if (revoke != NULL)
+            tool_appendf(text, "  Slices: %lld of %lld done, %lld left.\n", done,
+                         (long long)json_integer_value(json_object_get(s, "slicesTotal")),
+                         (long long)json_integer_value(json_object_get(s, "slicesLeft")));
+        else
+            tool_appendf(text, "  Slices: %lld of %lld done.\n", done,
+                         (long long)json_integer_value(json_object_get(s, "slicesTotal")));
+    }
+    if (revoke != NULL)
+        tool_appendf(text, "  To cancel it, say '%s'.\n", json_string_value(revoke));
+    tool_appendf(text, "  Session id: %s\n", str(s, "sessionId"));
+}
+
+/* The first line: how many, of which kind, on which wallet; never a dangling colon. */
+static void render_head(char **text, const char *filter, int n, const char *wallet)
+{
+    const char *which = strcmp(filter, "live") == 0 ? "active" : strcmp(filter, "pending") == 0 ? "unsigned"
+                                                              : strcmp(filter, "all") == 0 ? ""
+                                                                                           : filter;
+
+    if (n == 0) {
+        tool_appendf(text, "You have no %s%sautomations.", which, which[0] ? " " : "");
+        return;
+    }
+    if (strcmp(filter, "live") == 0)
+        which = "";
+    tool_appendf(text, "You have %d %s%sautomation%s on %s%s:\n", n, which, which[0] ? " " : "", n == 1 ? "" : "s",
+                 wallet, strcmp(filter, "live") == 0 ? " (active or waiting for your signature)" : "");
 }
 
 enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct tool_reply *out, struct mcp_error *err)
@@ -84,8 +119,7 @@ enum mcp_rc tool_list_automations(struct tool_ctx *ctx, json_t *args, struct too
         return err->rc;
     }
     tool_checksum(shown, wallet);
-    tool_appendf(&out->text, "%d %s%ssession%s on %s:\n", n, strcmp(filter, "all") == 0 ? "" : filter,
-                 strcmp(filter, "all") == 0 ? "" : " ", n == 1 ? "" : "s", shown);
+    render_head(&out->text, filter, n, shown);
     for (int i = 0; i < n && rc == MCP_OK; i++) {
         json_t *s = session_view_json(db, &rows[i], now, err);
         if (s == NULL)

@@ -12,6 +12,7 @@
 #include "app_state.h"
 #include "automation_cover.h"
 #include "approval_link.h"
+#include "cfg.h"
 #include "chain_calls.h"
 #include "clock.h"
 #include "db_audit.h"
@@ -140,6 +141,7 @@ static enum mcp_rc check_automation(struct tool_ctx *ctx, struct request *r, jso
     r->plan = pl;
     r->has_plan = 1;
     r->automation = a;
+    session_view_promise(r->row.schedule, sizeof r->row.schedule, &pl, ctx->cfg);
     return MCP_OK;
 }
 
@@ -169,7 +171,7 @@ static enum mcp_rc check_balance(struct tool_ctx *ctx, struct request *r, struct
         tool_checksum(wallet, wallet);
         return mcp_errf(err, MCP_EPOLICY, "Insufficient balance: %s holds %s, but the session may spend up to %s. "
                         "Nothing was created. Either fund the wallet with at least the difference, or ask for a "
-                        "lower maxTotal (at most %s).", wallet, have, need, have);
+                        "lower maxTotal (at most %s), and call request_session_approval again.", wallet, have, need, have);
     }
     snprintf(r->balance_note, sizeof r->balance_note, "Balance checked: the wallet holds %s, enough for the %s limit.",
              have, need);
@@ -190,12 +192,10 @@ static void row_identity(struct request *r, int64_t now)
     snprintf(r->row.account_type, sizeof r->row.account_type, "other");
     snprintf(r->row.feature, sizeof r->row.feature, "%s", r->p.feature);
     snprintf(r->row.label, sizeof r->row.label, "%s", r->p.label);
-    if (r->has_plan) { /* identified by what the automation does (automation_cover.h) */
+    if (r->has_plan) /* identified by what the automation does (automation_cover.h); schedule: check_automation */
         automation_cover_key(r->row.scope_key, &r->plan);
-        snprintf(r->row.schedule, sizeof r->row.schedule, "%s", r->plan.schedule);
-    } else {
+    else
         session_view_scope_key(r->row.scope_key, &r->p);
-    }
     snprintf(r->row.status, sizeof r->row.status, "pending");
     r->row.created_at = now;
     r->row.approval_deadline = now + APPROVAL_WINDOW;
@@ -339,12 +339,20 @@ static enum mcp_rc store(struct tool_ctx *ctx, struct db *db, struct request *r,
     json_t *details = NULL;
     enum mcp_rc rc;
 
-    if (km == NULL || db_begin(db, err) != MCP_OK)
+    if (km == NULL)
+        return mcp_errf(err, err->rc, "The session key could not be created: the server's key store cannot be "
+                        "opened (%.250s). Nothing was created or changed. Retry once the data directory (--data-dir "
+                        "or SESSIONKEY_MCP_HOME) is readable and writable. %s", err->msg, tool_manual_fallback);
+    if (db_begin(db, err) != MCP_OK)
         return err->rc;
     if ((rc = db_session_shred_ended(db, now, 0, NULL, err)) != MCP_OK || (rc = r->has_plan ? automation_duplicate(db, r, now, err) : duplicate_error(db, r, now, err)) != MCP_OK)
         goto out;
-    if ((rc = keys_store_generate(addr, db->h, km, r->row.id, r->row.wallet, now, err)) != MCP_OK)
+    if ((rc = keys_store_generate(addr, db->h, km, r->row.id, r->row.wallet, now, err)) != MCP_OK) {
+        if (rc != MCP_EDB)
+            rc = mcp_errf(err, rc, "The session key could not be created (%.250s). Nothing was created or changed. "
+                          "Retry request_session_approval in a moment. %s", err->msg, tool_manual_fallback);
         goto out;
+    }
     if (testhook_fault("after_keygen")) {
         rc = mcp_errf(err, MCP_EDB, "Storage failed right after the session key was created (test fault). "
                       "Nothing was kept: the key and the request were rolled back.");
@@ -369,35 +377,38 @@ out:
 
 /* The text carries everything the agent needs even when the host shows it no
  * structuredContent: the summary, what to do next, and the typed data itself. */
-static char *result_text(const struct request *r, const char *url)
+static char *result_text(const struct request *r, const char *url, const char *help_url)
 {
-    char deadline[24], owner[43], replaced[200] = "";
+    char deadline[POLICY_WORDS_MAX], owner[43], replaced[200] = "";
     char *typed = json_dumps(r->typed, JSON_COMPACT), *text = NULL;
 
     if (r->replaced > 0)
         snprintf(replaced, sizeof replaced, "\nIt replaces the earlier unsigned request %s for the same automation: "
                  "that one can no longer be signed, and its key was destroyed.", r->replaced_id);
 
-    clock_format(deadline, r->row.approval_deadline);
+    policy_words_when(deadline, sizeof deadline, r->row.approval_deadline, r->row.created_at);
     tool_checksum(owner, r->row.owner);
     if (typed != NULL && url[0] != '\0')
         tool_appendf(&text,
-                     "%s\nSession %s is waiting for the user's approval until %s (15 minutes).\n"
+                     "%sHelp (what each line means, how to cancel, what happens if this server is down): %s\n"
+                     "\nSession %s is waiting for the user's approval until %s (15 minutes).\n"
                      "Show the summary above to the user exactly as written, then this link: \"Open this page to "
                      "review and approve in your wallet: %s\". The page shows the same summary and asks their "
                      "wallet (%s) for the signature. When they are done, call confirm_session {\"sessionId\": "
                      "\"%s\"} to get the result. Without the page, they can sign the typed data below "
                      "(eth_signTypedData_v4) and you call confirm_session with the signature; if they decline, "
                      "call confirm_session with decision \"reject\".\n%s%s\n\nTyped data to sign:\n%s",
-                     r->summary, r->row.id, deadline, url, owner, r->row.id, r->balance_note, replaced, typed);
+                     r->summary, help_url, r->row.id, deadline, url, owner, r->row.id, r->balance_note, replaced,
+                     typed);
     else if (typed != NULL)
         tool_appendf(&text,
-                     "%s\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
+                     "%sHelp (what each line means, how to cancel, what happens if this server is down): %s\n"
+                     "\nSession %s is waiting for the user's signature until %s (15 minutes).\n"
                      "Show the summary above to the user exactly as written. Then ask them to sign the typed data "
                      "below with their wallet (eth_signTypedData_v4, signer %s) and call confirm_session with this "
                      "sessionId and the signature. If they decline, call confirm_session with decision "
                      "\"reject\".\n%s%s\n\nTyped data to sign:\n%s",
-                     r->summary, r->row.id, deadline, owner, r->balance_note, replaced, typed);
+                     r->summary, help_url, r->row.id, deadline, owner, r->balance_note, replaced, typed);
     free(typed);
     return text;
 }
@@ -425,8 +436,12 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         return err->rc;
     row_identity(&r, now);
     if ((rc = store(ctx, db, &r, now, err)) != MCP_OK) {
-        if (rc == MCP_EDB)
+        if (rc == MCP_EDB) {
             mcp_err_prefix(err, "Could not create the session");
+            if (strlen(err->msg) < 300)
+                mcp_errf(err, rc, "%s%s %s", err->msg, strstr(err->msg, "retry") ? "" :
+                         " Retry request_session_approval once storage works again.", tool_manual_fallback);
+        }
         request_free(&r);
         return rc;
     }
@@ -442,11 +457,12 @@ enum mcp_rc tool_request_session_approval(struct tool_ctx *ctx, json_t *args, st
         eth_hex_encode(digest, r.row.digest, 32);
         json_object_set_new(out->structured, "digest", json_string(digest));
         json_object_set_new(out->structured, "summaryText", json_string(r.summary));
+        json_object_set_new(out->structured, "helpUrl", json_string(cfg_help_url(ctx->cfg)));
     }
     approval_link_get(url, sizeof url, ctx->cfg, r.row.id, NULL); /* no page: no link, the text says how */
     if (out->structured != NULL && url[0] != '\0')
         json_object_set_new(out->structured, "approvalUrl", json_string(url));
-    out->text = result_text(&r, url);
+    out->text = result_text(&r, url, cfg_help_url(ctx->cfg));
     if (out->structured != NULL && r.replaced > 0)
         json_object_set_new(out->structured, "replacedSessionId", json_string(r.replaced_id));
     request_free(&r);

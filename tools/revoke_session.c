@@ -2,7 +2,6 @@
  * An ambiguous request lists the candidates instead of guessing. Revoking destroys the
  * sealed key (crypto-shredding) in the same transaction that records the revocation;
  * revoking again is not an error. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,8 @@
 #include "db_sessions.h"
 #include "gate_cancel.h"
 #include "keys_store.h"
+#include "match_words.h"
+#include "policy.h"
 #include "session_view.h"
 #include "tool_util.h"
 #include "tools_decl.h"
@@ -33,24 +34,16 @@ static enum mcp_rc add_still_executable(struct outcome *o, struct db *db, const 
     if (gate_cancel_describe(&ops, &words, db, r, now, err) != MCP_OK)
         return err->rc;
     if (strcmp(r->status, "revoked") != 0) /* just revoked by this call */
-        tool_appendf(&o->text, "Revoked %s. Its key is destroyed: %s\n", r->id,
-                     json_array_size(ops) == 0 ? "it can never execute again." : "it can never sign again.");
+        tool_appendf(&o->text, "Done: your %s is revoked and its session key destroyed, so it can never %s again. "
+                     "(Session id: %s)\n", r->label[0] ? r->label : strcmp(r->feature, "twap") == 0 ? "TWAP order"
+                     : strcmp(r->feature, "stop_loss") == 0 ? "stop-loss" : "session",
+                     json_array_size(ops) == 0 ? "execute" : "sign", r->id);
     json_array_extend(o->still, ops);
     if (words[0] != '\0')
         tool_appendf(&o->text, "%s", words);
     json_decref(ops);
     free(words);
     return MCP_OK;
-}
-
-/* "Stop-Loss" / "stop loss" / "stop_loss" all mean stop_loss; labels are matched as given. */
-static void feature_key(char *out, size_t size, const char *in)
-{
-    size_t i = 0;
-
-    for (; *in && i + 1 < size; in++)
-        out[i++] = (*in == '-' || *in == ' ') ? '_' : (char)tolower((unsigned char)*in);
-    out[i] = '\0';
 }
 
 static enum mcp_rc revoke_one(struct db *db, const struct session_row *r, const char *reason, int64_t now,
@@ -88,7 +81,8 @@ static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session
     if (strcmp(r->status, "declined") == 0 || strcmp(st, "lapsed") == 0) {
         tool_sweep(db, now, 1);
         return mcp_errf(err, MCP_ECONFLICT, "Session %s is %s: it never became active and has no key left, so "
-                        "there is nothing to revoke.", r->id, st);
+                        "there is nothing to revoke and nothing changed. Call list_automations to see what is "
+                        "active.", r->id, st);
     }
     if (revoke_one(db, r, reason, now, err) != MCP_OK) {
         struct session_row again;
@@ -110,52 +104,78 @@ static enum mcp_rc settle(struct outcome *o, struct db *db, const struct session
     return add_still_executable(o, db, r, now, err);
 }
 
-static void list_candidates(struct outcome *o, struct session_row **rows, int n, int64_t now)
+/* The words a session answers to: its label, its kind, its tokens (from the stored policy and
+ * the schedule). */
+static void session_words(char *out, size_t size, const struct session_row *r)
 {
-    tool_appendf(&o->text, "Several sessions match; which one should be revoked? Call revoke_session again with "
-                 "its sessionId:\n");
+    struct policy p;
+    json_error_t jerr;
+    json_t *j = json_loads(r->policy, 0, &jerr);
+    int have = j != NULL && policy_from_json(&p, j, NULL) == MCP_OK;
+
+    json_decref(j);
+    snprintf(out, size, "%s %s %s %s", r->label, r->feature, have ? p.token_symbol : "", r->schedule);
+}
+
+static void list_candidates(struct outcome *o, struct session_row **rows, int n, int64_t now, const char *why)
+{
+    tool_appendf(&o->text, "%s Nothing was revoked. Say which one to cancel:\n", why);
     for (int i = 0; i < n; i++) {
-        char line[300];
+        char line[300], words[200];
         session_view_one_line(line, sizeof line, rows[i], now);
-        tool_appendf(&o->text, "- %s\n", line);
+        session_view_revoke_words(words, sizeof words, rows[i]);
+        tool_appendf(&o->text, "- %s: say '%s'\n", line, words);
         json_array_append_new(o->candidates,
-                              json_pack("{s:s, s:s, s:s, s:s}", "sessionId", rows[i]->id, "label", rows[i]->label,
-                                        "feature", rows[i]->feature, "status", db_session_status(rows[i], now)));
+                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "sessionId", rows[i]->id, "label", rows[i]->label,
+                                        "feature", rows[i]->feature, "status", db_session_status(rows[i], now),
+                                        "revokeWords", words));
     }
 }
 
-/* By wallet (+ feature): revoke the single live match, list several, or explain none. */
+/* By wallet and the user's words: revoke the single live match, list several, or explain
+ * none. Without words (or words that name nothing in particular) nothing is revoked: the live
+ * sessions are listed instead. */
 static enum mcp_rc by_feature(struct outcome *o, struct db *db, json_t *args, int64_t now, struct mcp_error *err)
 {
     const char *feat = json_string_value(json_object_get(args, "feature"));
     const char *reason = json_string_value(json_object_get(args, "reason"));
-    struct session_row *rows = NULL, *live[20], *revoked = NULL;
-    char wallet[43], key[81];
-    int n = 0, n_live = 0;
+    struct session_row *rows = NULL, *live[20], *all_live[20], *revoked = NULL;
+    char wallet[43], key[200];
+    int n = 0, n_live = 0, n_all = 0, named = feat != NULL && match_words_key(key, sizeof key, feat) > 0;
     enum mcp_rc rc = MCP_OK;
 
-    /* the automation kinds match on the feature column, anything else as a label */
-    feature_key(key, sizeof key, feat ? feat : "");
-    if (strcmp(key, "twap") != 0 && strcmp(key, "stop_loss") != 0)
-        snprintf(key, sizeof key, "%s", feat ? feat : "");
     if (tool_address(wallet, args, "walletAddress", err) != MCP_OK ||
-        db_session_match(&rows, &n, db, wallet, key, err) != MCP_OK)
+        db_session_match(&rows, &n, db, wallet, "", err) != MCP_OK)
         return err->rc;
-    for (int i = 0; i < n; i++) {
-        if (db_session_is_live(&rows[i], now))
+    for (int i = 0; i < n && i < 20; i++) {
+        char words[1200];
+        int is_live = db_session_is_live(&rows[i], now);
+        if (is_live)
+            all_live[n_all++] = &rows[i];
+        session_words(words, sizeof words, &rows[i]);
+        if (!named || !match_words(feat, words))
+            continue;
+        if (is_live)
             live[n_live++] = &rows[i];
         else if (strcmp(rows[i].status, "revoked") == 0 && revoked == NULL)
             revoked = &rows[i];
     }
-    if (n_live == 1)
+    if (!named && n_all > 0)
+        list_candidates(o, all_live, n_all, now, feat ? "Those words do not name one automation." :
+                                                        "No automation was named.");
+    else if (!named)
+        tool_appendf(&o->text, "You have no active automations on this wallet, so there is nothing to revoke.\n");
+    else if (n_live == 1)
         rc = settle(o, db, live[0], reason, now, err);
     else if (n_live > 1)
-        list_candidates(o, live, n_live, now);
+        list_candidates(o, live, n_live, now, "Several automations match.");
     else if (revoked != NULL)
         rc = settle(o, db, revoked, reason, now, err);
     else
-        rc = mcp_errf(err, MCP_ENOTFOUND, "No live session on this wallet matches \"%.80s\". Call list_automations "
-                      "to see its sessions and revoke one by sessionId.", feat ? feat : "(any)");
+        rc = mcp_errf(err, MCP_ENOTFOUND, "No active automation on this wallet matches \"%.80s\", so nothing was "
+                      "revoked. Call list_automations to see them (each says the words that cancel it) and try "
+                      "again with those words or its sessionId.%s", feat,
+                      n_all == 0 ? " This wallet has no active automation at all." : "");
     for (int i = 0; i < n; i++)
         db_session_row_free(&rows[i]);
     free(rows);
@@ -172,8 +192,9 @@ enum mcp_rc tool_revoke_session(struct tool_ctx *ctx, json_t *args, struct tool_
     struct db *db;
 
     if (sid == NULL && json_object_get(args, "walletAddress") == NULL)
-        rc = mcp_errf(err, MCP_EINVAL, "Say which session to revoke: sessionId, or walletAddress with feature "
-                      "(\"twap\", \"stop_loss\" or the session's label).");
+        rc = mcp_errf(err, MCP_EINVAL, "Say which session to revoke: sessionId, or walletAddress with the user's "
+                      "words in feature (\"my ETH TWAP\", \"the stop loss\", or a label). Nothing was revoked; call "
+                      "revoke_session again with one of them.");
     else if ((db = tool_db(ctx, err)) == NULL)
         rc = err->rc;
     else if (sid != NULL) {

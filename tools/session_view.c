@@ -15,6 +15,9 @@
 #include "policy.h"
 #include "policy_summary.h"
 #include "policy_words.h"
+#include "tool_util.h"
+#include "plan_automation.h"
+#include "rgy_registry.h"
 
 void session_view_amount(char *out, size_t size, const struct policy *p, const struct eth_u256 *v)
 {
@@ -54,17 +57,31 @@ static int load_policy(struct policy *p, const struct session_row *r)
     return ok;
 }
 
+/* Where a session stands, in words, with its end as a time (policy_words_when): the same
+ * words in the list, the revoke candidates and the duplicate message. */
 static void time_words(char *out, size_t size, const struct session_row *r, int64_t now)
 {
     const char *st = db_session_status(r, now);
-    char left[64];
+    char when[POLICY_WORDS_MAX];
 
     if (strcmp(st, "active") == 0) {
-        policy_words_time_left(left, sizeof left, r->expires_at, now);
-        snprintf(out, size, "expires %s", left);
+        policy_words_when(when, sizeof when, r->expires_at, now);
+        snprintf(out, size, "active until %s", when);
     } else if (strcmp(st, "pending") == 0) {
-        policy_words_time_left(left, sizeof left, r->approval_deadline, now);
-        snprintf(out, size, "waiting for a signature, lapses %s", left);
+        policy_words_when(when, sizeof when, r->approval_deadline, now);
+        snprintf(out, size, "waiting for your signature until %s", when);
+    } else if (strcmp(st, "expired") == 0) {
+        policy_words_when(when, sizeof when, r->expires_at, now);
+        snprintf(out, size, "expired on %s", when);
+    } else if (strcmp(st, "lapsed") == 0) {
+        policy_words_when(when, sizeof when, r->approval_deadline, now);
+        snprintf(out, size, "never signed (the request lapsed on %s)", when);
+    } else if (strcmp(st, "revoked") == 0 && r->ended_at > 0) {
+        policy_words_when(when, sizeof when, r->ended_at, now);
+        snprintf(out, size, "revoked on %s", when);
+    } else if (strcmp(st, "declined") == 0 && r->ended_at > 0) {
+        policy_words_when(when, sizeof when, r->ended_at, now);
+        snprintf(out, size, "declined on %s", when);
     } else {
         snprintf(out, size, "%s", st);
     }
@@ -72,28 +89,34 @@ static void time_words(char *out, size_t size, const struct session_row *r, int6
 
 void session_view_one_line(char *out, size_t size, const struct session_row *r, int64_t now)
 {
-    const char *st = db_session_status(r, now);
-    char when[96];
+    char when[160];
 
     time_words(when, sizeof when, r, now);
     if (r->label[0])
-        snprintf(out, size, "%s \"%s\" (%s, %s)", r->id, r->label, st, when);
+        snprintf(out, size, "%s \"%s\" (%s)", r->id, r->label, when);
     else
-        snprintf(out, size, "%s (%s, %s)", r->id, st, when);
+        snprintf(out, size, "%s (%s)", r->id, when);
 }
 
 void session_view_next_step(char *out, size_t size, const struct session_row *r, int64_t now)
 {
     struct policy p;
-    char per_tx[96], total[96], rate[96] = "", until[24], left[64];
+    char per_tx[96], total[96], rate[96] = "", until[POLICY_WORDS_MAX], what[200];
+    const char *tab = strchr(r->schedule, '\t');
 
+    policy_words_when(until, sizeof until, r->expires_at, now);
+    if (tab != NULL) { /* session_view_promise: "<what I'll do>\t<detail>" */
+        snprintf(what, sizeof what, "%.*s", (int)(tab - r->schedule), r->schedule);
+        snprintf(out, size, "I'll %s until %s%s%s%s.", what, until, tab[1] ? " (" : "", tab + 1, tab[1] ? ")" : "");
+        return;
+    }
     if (r->schedule[0] != '\0') {
-        policy_words_time_left(left, sizeof left, r->expires_at, now);
-        snprintf(out, size, "I'll execute %s, within the approved limits; the session ends %s.", r->schedule, left);
+        snprintf(out, size, "I'll follow this schedule within the approved limits: %s; the session ends %s.",
+                 r->schedule, until);
         return;
     }
     if (!load_policy(&p, r)) {
-        snprintf(out, size, "It may act within the approved limits until it expires.");
+        snprintf(out, size, "It may act within the approved limits until %s.", until);
         return;
     }
     session_view_amount(per_tx, sizeof per_tx, &p, &p.max_per_tx);
@@ -104,10 +127,8 @@ void session_view_next_step(char *out, size_t size, const struct session_row *r,
                           policy_all_swaps(&p) ? "trade" : "transaction");
         snprintf(rate, sizeof rate, ", at most %s", words);
     }
-    clock_format(until, r->expires_at);
-    policy_words_time_left(left, sizeof left, r->expires_at, now);
-    snprintf(out, size, "The backend may now make transactions of up to %s each%s, %s in total, until %s (%s).",
-             per_tx, rate, total, until, left);
+    snprintf(out, size, "The backend may now make %s of up to %s each%s, %s in total, until %s.",
+             policy_all_swaps(&p) ? "trades" : "transactions", per_tx, rate, total, until);
 }
 
 enum mcp_rc session_view_spend(struct session_spend *out, struct db *db, const char *session_id,
@@ -185,26 +206,29 @@ static struct view_entry *view_of(const struct session_row *r, struct mcp_error 
     return e;
 }
 
-static void figures(json_t *o, const struct view_entry *v, const struct session_spend *s)
+static void figures(json_t *o, const struct view_entry *v, const struct session_spend *s, int live)
 {
     struct eth_u256 used, left = {{0}};
-    char spent[96], remaining[96];
+    char spent[96], remaining[96], flight[96];
 
     eth_u256_add(&used, &s->spent, &s->reserved);
-    if (eth_u256_cmp(&used, &v->max_total) < 0)
+    if (live && eth_u256_cmp(&used, &v->max_total) < 0)
         eth_u256_sub(&left, &v->max_total, &used);
     policy_words_amount(spent, sizeof spent, &s->spent, v->decimals, v->symbol, v->usd);
     policy_words_amount(remaining, sizeof remaining, &left, v->decimals, v->symbol, v->usd);
+    policy_words_amount(flight, sizeof flight, &s->reserved, v->decimals, v->symbol, v->usd);
     json_object_set_new(o, "spent", json_string(spent));
     json_object_set_new(o, "remaining", json_string(remaining));
+    json_object_set_new(o, "inFlightAmount", json_string(flight));
     json_object_set_new(o, "executed", json_integer(s->executed));
     json_object_set_new(o, "inFlight", json_integer(s->pending));
 }
 
-/* TWAP sessions: slices done (committed) and left (not done and not in flight). */
-static void slices(json_t *o, const struct view_entry *v, const struct session_spend *s)
+/* TWAP sessions: slices done (committed) and left (not done and not in flight; none once the
+ * session has ended). */
+static void slices(json_t *o, const struct view_entry *v, const struct session_spend *s, int live)
 {
-    long long left = v->slices_total - s->executed - s->pending;
+    long long left = live ? v->slices_total - s->executed - s->pending : 0;
 
     json_object_set_new(o, "slicesTotal", json_integer(v->slices_total));
     json_object_set_new(o, "slicesDone", json_integer(s->executed));
@@ -255,27 +279,95 @@ json_t *session_view_json(struct db *db, const struct session_row *r, int64_t no
 {
     struct view_entry *v = view_of(r, err);
     struct session_spend spend;
-    char expires[24], when[96], how[160];
+    char expires[24], when[160], words[200], how[300];
+    int live = db_session_is_live(r, now);
     json_t *o;
 
     if (v == NULL || session_view_spend(&spend, db, r->id, err) != MCP_OK)
         return NULL;
     clock_format(expires, r->expires_at);
     time_words(when, sizeof when, r, now);
-    snprintf(how, sizeof how, "revoke_session {\"sessionId\": \"%s\"}", r->id);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, s:O, s:s, s:s, s:s}", "sessionId", r->id, "label", r->label,
+    session_view_revoke_words(words, sizeof words, r);
+    snprintf(how, sizeof how, "say '%s' (revoke_session {\"sessionId\": \"%s\"})", words, r->id);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, s:O, s:s, s:s}", "sessionId", r->id, "label", r->label,
                   "feature", r->feature, "status", db_session_status(r, now), "chainId", (json_int_t)r->chain_id,
-                  "can", v->can, "cannot", v->cannot, "expiresAt", expires, "expiresIn", when, "howToRevoke", how);
+                  "can", v->can, "cannot", v->cannot, "expiresAt", expires, "expiresIn", when);
     if (o == NULL) {
         mcp_errf(err, MCP_ENOMEM, "out of memory");
         return NULL;
     }
+    if (live) {
+        json_object_set_new(o, "howToRevoke", json_string(how));
+        json_object_set_new(o, "revokeWords", json_string(words));
+    }
     json_object_set_new(o, "accountType", json_string(strcmp(r->account_type, "kernel-v3") == 0 ? "kernel-v3" : "other"));
     owner_verified(o, r);
-    figures(o, v, &spend);
+    figures(o, v, &spend, live);
     if (spend.pending > 0)
         unsettled(o, db, v, r->id, now);
     if (strcmp(r->feature, "twap") == 0)
-        slices(o, v, &spend);
+        slices(o, v, &spend, live);
     return o;
+}
+
+void session_view_promise(char *out, size_t size, const struct plan *p, const struct skm_config *cfg)
+{
+    char each[POLICY_WORDS_MAX], last[POLICY_WORDS_MAX], freq[POLICY_WORDS_MAX], w[POLICY_WORDS_MAX];
+    struct eth_u256 before_last, rest;
+
+    if (strcmp(p->kind, "twap") == 0) {
+        policy_words_amount(each, sizeof each, &p->trade, p->sell_decimals, p->sell_symbol, p->sell_usd);
+        policy_words_duration(w, sizeof w, p->interval);
+        if (strncmp(w, "1 ", 2) == 0 && strchr(w + 2, ' ') == NULL)
+            snprintf(freq, sizeof freq, "every %s", w + 2);
+        else
+            snprintf(freq, sizeof freq, "every %s", w);
+        /* the plan's slices: p->trade each, the last one what is left of the total */
+        eth_u256_mul_u64(&before_last, &p->trade, p->trades > 0 ? p->trades - 1 : 0);
+        if (p->trades > 1 && eth_u256_cmp(&before_last, &p->total) < 0 &&
+            eth_u256_sub(&rest, &p->total, &before_last) == 0 && eth_u256_cmp(&rest, &p->trade) != 0) {
+            policy_words_amount(last, sizeof last, &rest, p->sell_decimals, p->sell_symbol, p->sell_usd);
+            snprintf(out, size, "execute %s trades into %s %s\t%u trades; the last one %s", each, p->buy_symbol, freq,
+                     p->trades, last);
+        } else {
+            snprintf(out, size, "execute %s trades into %s %s\t%u trades", each, p->buy_symbol, freq, p->trades);
+        }
+        return;
+    }
+    {
+        const struct rgy *r = rgy_get(cfg, NULL);
+        const struct rgy_token *buy = r ? rgy_token(r, p->chain_id, p->buy) : NULL;
+        char amt[POLICY_WORDS_MAX];
+
+        policy_words_amount(amt, sizeof amt, &p->total, p->sell_decimals, p->sell_symbol, p->sell_usd);
+        if (buy != NULL && buy->usd)
+            snprintf(out, size, "sell %s for %s once the price of %s falls to $%s, at any time\t", amt, p->buy_symbol,
+                     p->sell_symbol, p->trigger);
+        else
+            snprintf(out, size, "sell %s for %s once the price of %s falls to %s %s, at any time\t", amt,
+                     p->buy_symbol, p->sell_symbol, p->trigger, p->buy_symbol);
+    }
+}
+
+void session_view_revoke_words(char *out, size_t size, const struct session_row *r)
+{
+    if (r->label[0])
+        snprintf(out, size, "cancel my %s", r->label);
+    else if (strcmp(r->feature, "twap") == 0)
+        snprintf(out, size, "cancel my TWAP order");
+    else if (strcmp(r->feature, "stop_loss") == 0)
+        snprintf(out, size, "cancel my stop-loss");
+    else
+        snprintf(out, size, "cancel session %s", r->id);
+}
+
+void session_view_short_address(char out[16], const char *lower)
+{
+    char full[43];
+
+    tool_checksum(full, lower);
+    if (strlen(full) == 42)
+        snprintf(out, 16, "%.6s\xe2\x80\xa6%s", full, full + 37);
+    else
+        snprintf(out, 16, "%.15s", full);
 }

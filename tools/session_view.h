@@ -12,11 +12,13 @@
 #include "db_sessions.h"
 #include "eth_u256.h"
 
-/* "ses_… “ETH TWAP” (active, expires in 5 hours 12 minutes)". */
+/* "ses_… “ETH TWAP” (active until Sat 5 Dec, 14:00 UTC)": status in words, the end as a time. */
 void session_view_one_line(char *out, size_t size, const struct session_row *r, int64_t now);
 
-/* After approval: what will happen, from the policy ("It may now make trades of up to $50
- * USDC each, at most 1 trade per hour, $1000 USDC in total, until 2026-11-25T10:00:00Z."). */
+/* After approval: what will happen, from the stored promise (session_view_promise: "I'll
+ * execute $41.67 USDC trades into WETH every hour until Sat 5 Dec, 14:00 UTC (24 trades; the
+ * last one $41.59 USDC).") or else from the policy ("The backend may now make trades of up to
+ * $50 USDC each, at most 1 trade per hour, $1000 USDC in total, until Sat 5 Dec, 14:00 UTC."). */
 void session_view_next_step(char *out, size_t size, const struct session_row *r, int64_t now);
 
 struct policy;
@@ -44,5 +46,22 @@ char *session_view_approval(struct db *db, const char *session_id);
 
 /* The list_automations entry. Returns: a new object, or NULL with err set. */
 json_t *session_view_json(struct db *db, const struct session_row *r, int64_t now, struct mcp_error *err);
+
+struct plan;
+struct skm_config;
+
+/* What an automation will do once approved, for the session's schedule column: the part
+ * before "until <end>" and, after a tab, the detail in brackets after it:
+ * "execute $41.67 USDC trades into WETH every hour\t24 trades; the last one $41.59 USDC",
+ * "sell 0.5 WETH for USDC once the price of WETH falls to $2400, at any time\t". The end is
+ * added when it is shown, always as a time. */
+void session_view_promise(char *out, size_t size, const struct plan *p, const struct skm_config *cfg);
+
+/* The words a user says to revoke r: "cancel my ETH TWAP" (its label), "cancel my TWAP order",
+ * "cancel my stop-loss", else "cancel session ses_…". revoke_session finds r by them. */
+void session_view_revoke_words(char *out, size_t size, const struct session_row *r);
+
+/* "0x5aAe…BeAed": a checksummed address shortened for a sentence (out size 16). */
+void session_view_short_address(char out[16], const char *lower);
 
 #endif

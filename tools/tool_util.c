@@ -21,7 +21,9 @@ struct db *tool_db(struct tool_ctx *ctx, struct mcp_error *err)
     struct db *db = app_db(ctx->cfg, err);
 
     if (db == NULL)
-        mcp_errf(err, err->rc ? err->rc : MCP_EDB, "%.300s Retry once the storage problem is fixed. %s", err->msg,
+        mcp_errf(err, err->rc ? err->rc : MCP_EDB, "%.300s%s %s", err->msg,
+                 strstr(err->msg, "retry") ? "" : " Nothing was changed. Retry once the storage problem is fixed "
+                                                  "(check the data directory: --data-dir or SESSIONKEY_MCP_HOME).",
                  tool_manual_fallback);
     return db;
 }

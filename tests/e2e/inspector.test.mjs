@@ -2,6 +2,7 @@
 // real binary: tools/list, tools/call, prompts/list, prompts/get, the --strict schema
 // portability check, and --protocol-era modern (server/discover, then 2026-07-28 requests).
 import assert from 'node:assert/strict';
+import { schemaTail } from './words_lib.mjs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -62,7 +63,7 @@ describe('Inspector CLI 2.12', { skip: !ready && 'Node 22 or the Inspector is no
         assert.equal(r.code, 5, r.stderr);
         const { result } = JSON.parse(r.stdout.trim().split('\n')[0]);
         assert.equal(result.isError, true);
-        assert.equal(result.content[0].text, 'Invalid arguments for list_automations: limit: must be at most 100, got 1000');
+        assert.equal(result.content[0].text, 'Invalid arguments for list_automations: limit: must be at most 100, got 1000' + schemaTail('list_automations'));
     });
 
     test('prompts/list and prompts/get with --prompt-args', async (t) => {

@@ -25,6 +25,7 @@
 // expiry, flags, value) makes the re-rendered lines differ: the last tests mutate the server's
 // real signed bytes (re-encoded consistently, with a recomputed permissionId) and prove that the
 // comparison then fails, with the exact wrong words.
+import { wordsWhen } from './words_lib.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -58,6 +59,8 @@ import {
 import { BIN, readJson, tempHome } from './lib.mjs';
 import { BASE_ROUTER, BASE_USDC, OWNER, STRANGER, T0, ok, startServer, testClock, text } from './lifecycle_lib.mjs';
 
+/* The summary's end line for a window of secs seconds from T0 (policy_words_when). */
+const expLine = (secs) => `Expires: ${wordsWhen(T0 + secs, T0)} (${wordsDuration(secs)} after the request)`;
 const REGISTRY = readJson('data/registry.json');
 const BASE = 8453;
 const BASE_WETH = '0x4200000000000000000000000000000000000006';
@@ -428,12 +431,12 @@ function chainView(dec, req) {
     can.push(`Max per ${noun}: ${wordsAmount(perTx, spendToken)}`);
     // ✓ Total limit: server only (no cumulative cap exists on chain; see the note)
     can.push(`Total limit: ${wordsAmount(parseUnits(req.maxTotal, spendToken.decimals), spendToken)}`);
-    // ✓ Expires in: the TimestampPolicy window (the chain accepts validUntil itself)
+    // ✓ Expires: the TimestampPolicy window's end as a time, and its length (the chain accepts validUntil itself)
     const ts = stamps[0];
     let window = null;
     if (ts && ts.validUntil !== 0 && ts.validUntil >= ts.validAfter) {
         window = ts.validUntil + 1 - ts.validAfter;
-        can.push(`Expires in: ${wordsDuration(window)}`);
+        can.push(`Expires: ${wordsWhen(ts.validUntil + 1, ts.validAfter)} (${wordsDuration(window)} after the request)`);
     } else {
         can.push(`Expires in: never (no timestamp policy: ${JSON.stringify(ts ?? null)})`);
     }
@@ -524,7 +527,8 @@ function assertSameWords(sc, resultText, view) {
     assert.deepEqual(sc.summary.warnings, view.warnings, 'the warnings are the signed policy');
     assert.deepEqual(sc.summary.notes, view.notes, 'the note says what the chain holds and what only the server does');
     assert.equal(sc.summaryText, view.summaryText);
-    assert.ok(resultText.startsWith(`${view.summaryText}\nSession ${sc.sessionId} is waiting`), 'the text shown to the user starts with the same summary');
+    assert.ok(resultText.startsWith(`${view.summaryText}Help (what each line means, how to cancel, what happens if this server ` +
+        `is down): ${sc.helpUrl}\n\nSession ${sc.sessionId} is waiting`), 'the text shown to the user starts with the same summary, then the help link');
 }
 
 /* No decoded policy can cap a sum: the only policies are a CallPolicy (per-call rules: EQUAL and
@@ -658,7 +662,7 @@ test('seed: swaps on SwapRouter02, $50 per trade, 24 hours, 1 trade per hour (no
     assert.equal(lc(dec.policies[2].address), lc(TIMESTAMP_POLICY_CONTRACT));
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Rate limit: 1 trade per hour', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
+        expLine(86400), 'Rate limit: 1 trade per hour', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assert.deepEqual(view.cannot, ['Transfer to other addresses', 'Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.notes, ["Limits are counted in USDC, the chain's default token", ALL_ON_CHAIN]);
     assertSameWords(sc, txt, view);
@@ -672,7 +676,7 @@ test('no rate limit: no rate-limit policy in the bytes, no rate line, spend toke
     assert.deepEqual(plain(dec).map((p) => p.kind), ['call', 'timestamp']);
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
+        expLine(86400), 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, the recipient, ' +
         'the per-trade cap, the expiry; enforced only by this server: the total limit, the maximum slippage, the fee cap']);
     assertSameWords(sc, txt, view);
@@ -697,7 +701,7 @@ test('30 days, 1 trade per day, CallPolicy 0.0.5: {interval 86400, count 30}', a
     const rl = dec.policies[1];
     assert.deepEqual({ reset: rl.reset, interval: rl.interval, count: rl.count, startAt: rl.startAt }, { reset: false, interval: 86400, count: 30, startAt: 0 });
     assert.deepEqual({ a: dec.policies[2].validAfter, u: dec.policies[2].validUntil }, { a: T0, u: T0 + 30 * 86400 - 1 });
-    assert.deepEqual(view.can.slice(3, 5), ['Expires in: 30 days', 'Rate limit: 1 trade per day']);
+    assert.deepEqual(view.can.slice(3, 5), [expLine(2592000), 'Rate limit: 1 trade per day']);
     assertSameWords(sc, txt, view);
 });
 
@@ -710,7 +714,7 @@ test('1 trade per 7 hours over 25 hours: ceil(90000 / 25200) = 4 UserOps; WETH l
     assert.deepEqual(dec.policies[0].permissions, [swapPerm(BASE_ROUTER, EXACT_INPUT_SINGLE, BASE_WETH, wallet, 5n * 10n ** 17n)]);
     assert.deepEqual({ interval: dec.policies[1].interval, count: dec.policies[1].count }, { interval: 25200, count: 4 });
     assert.deepEqual(view.can, ['Can execute: Uniswap V3 swaps only', 'Max per trade: 0.5 WETH', 'Total limit: 2 WETH',
-        'Expires in: 25 hours', 'Rate limit: 1 trade per 7 hours', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
+        expLine(90000), 'Rate limit: 1 trade per 7 hours', 'Fees: at most 0.005 ETH per trade', 'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing', 'You can revoke anytime']);
     assertSameWords(sc, txt, view);
 });
 
@@ -766,7 +770,7 @@ test('ERC-20 transfer on USDC: amount capped on chain, recipient free (warned), 
     }]);
     assertNoCumulativeCap(dec);
     assert.deepEqual(view.can, ['Can execute: USDC transfers only', 'Max per transaction: $50 USDC', 'Total limit: $1000 USDC',
-        'Expires in: 24 hours', 'Rate limit: 2 transactions per hour', 'Fees: at most 0.005 ETH per transaction', 'You can revoke anytime']);
+        expLine(86400), 'Rate limit: 2 transactions per hour', 'Fees: at most 0.005 ETH per transaction', 'You can revoke anytime']);
     assert.deepEqual(view.cannot, ['Exceed spending limits', 'Access after expiration']);
     assert.deepEqual(view.warnings, ['transfer can send USDC to any address']);
     assert.deepEqual(view.notes, ['Enforced on chain by the Kernel account: the contract, the functions, the spend token, ' +
@@ -818,8 +822,8 @@ test('signed bytes that enforce something else than the words make the compariso
         ['the reset contract {3600, 24}: 24 per hour', (ps) => { Object.assign(rate(ps), { reset: true, address: RATE_LIMIT_POLICY_WITH_RESET_CONTRACT, startAt: 0 }); },
             (v) => v.can[4] === 'Rate limit: 24 trades per hour'],
         ['rate limit not for UserOps (flag 0x0001)', (ps) => { rate(ps).flag = '0x0001'; }, (v) => !v.can.some((l) => l.startsWith('Rate limit'))],
-        ['validUntil one hour later', (ps) => { stamp(ps).validUntil += 3600; }, (v) => v.can[3] === 'Expires in: 25 hours'],
-        ['validUntil = valid_until (one second more)', (ps) => { stamp(ps).validUntil += 1; }, (v) => v.can[3] === 'Expires in: 24 hours 1 second'],
+        ['validUntil one hour later', (ps) => { stamp(ps).validUntil += 3600; }, (v) => v.can[3] === expLine(90000)],
+        ['validUntil = valid_until (one second more)', (ps) => { stamp(ps).validUntil += 1; }, (v) => v.can[3] === expLine(86401)],
         ['no timestamp policy', (ps) => { ps.splice(ps.indexOf(stamp(ps)), 1); }, (v) => /only by this server: .*the expiry/.test(v.notes.at(-1))],
         ['ETH value allowed', (ps) => { call(ps).valueLimit = 10n ** 18n; }, (v) => v.unexplained.length === 1],
         ['a delegatecall permission', (ps) => { call(ps).callType = '0xff'; }, (v) => v.unexplained.length === 1],

@@ -7,6 +7,7 @@
 // Every test starts its own server(s) on a fresh data dir and kills them when it ends; every
 // byte they print is scanned for 64-hex values that are not known digests (lifecycle_lib.mjs).
 import assert from 'node:assert/strict';
+import { wordsWhen, shortAddr, unix } from './words_lib.mjs';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -37,9 +38,16 @@ import {
     text,
 } from './lifecycle_lib.mjs';
 
-const SEED_SUMMARY = readFileSync(path.join(REPO, 'tests/golden/summary/seed.txt'), 'utf8');
+const SEED_GOLDEN = readFileSync(path.join(REPO, 'tests/golden/summary/seed.txt'), 'utf8');
+/* The golden seed summary with its end as of a request made at validAfter (the golden is
+ * rendered for 2026-01-01T00:00:00Z). */
+const seedSummary = (validAfter) => SEED_GOLDEN.replace(/^✓ Expires: .*$/m,
+    `✓ Expires: ${wordsWhen(validAfter + 86400, validAfter)} (24 hours after the request)`);
 const iso = (t) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 const lower = (a) => a.toLowerCase();
+/* An error as the user reads it: the handler's words plus the manual fallback (err_words). */
+const FALLBACK = ' If this keeps failing, the user can always make each trade themselves by signing it in their own wallet.';
+const full = (m) => m + FALLBACK;
 
 /* A server of the test flavour on a fresh dir with its clock at T0. */
 async function clocked(t, opts = {}) {
@@ -59,6 +67,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     const srv = await startServer(t, { bin: BIN, home });
     const r = await srv.call('request_session_approval', seedArgs());
     const req = ok(r);
+    const SEED_SUMMARY = seedSummary(req.typedData.message.validAfter);
 
     // The summary, exactly as pinned for the seed request, then what an "other" account adds:
     // who enforces the limits, and that nothing confirmed the owner (no RPC endpoint).
@@ -79,7 +88,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
             'Can execute: Uniswap V3 swaps only',
             'Max per trade: $50 USDC',
             'Total limit: $1000 USDC',
-            'Expires in: 24 hours',
+            `Expires: ${wordsWhen(req.typedData.message.validUntil, req.typedData.message.validAfter)} (24 hours after the request)`,
             'Rate limit: 1 trade per hour',
             'Fees: at most 0.005 ETH per trade',
             'Max slippage: 1% below the Uniswap quote; a trade asking a worse price is refused before signing',
@@ -133,13 +142,14 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     assert.equal(body.slice(0, SEED_TEXT.length), SEED_TEXT);
     assert.deepEqual(JSON.parse(body.slice(body.indexOf(marker) + marker.length)), td);
     assert.equal(body.slice(SEED_TEXT.length, body.indexOf(marker)),
-        `\nSession ${req.sessionId} is waiting for the user's approval until ${req.approvalDeadline} (15 minutes).\n` +
-        'Show the summary above to the user exactly as written, then this link: "Open this page to review and ' +
-        `approve in your wallet: ${req.approvalUrl}". The page shows the same summary and asks their wallet ` +
-        `(${OWNER.address}) for the signature. When they are done, call confirm_session {"sessionId": ` +
-        `"${req.sessionId}"} to get the result. Without the page, they can sign the typed data below ` +
-        '(eth_signTypedData_v4) and you call confirm_session with the signature; if they decline, call ' +
-        'confirm_session with decision "reject".\n' +
+        'Help (what each line means, how to cancel, what happens if this server is down): ' +
+        'https://github.com/sessionkey-mcp/sessionkey-mcp/blob/main/docs/user-guide.md\n' +
+        `\nSession ${req.sessionId} is waiting for the user's approval until ${wordsWhen(validAfter + 900, validAfter)} (15 minutes).\n` +
+        'Show the summary above to the user exactly as written, then this link: "Open this page to review and approve ' +
+        `in your wallet: ${req.approvalUrl}". The page shows the same summary and asks their wallet (${OWNER.address}) ` +
+        `for the signature. When they are done, call confirm_session {"sessionId": "${req.sessionId}"} to get the ` +
+        'result. Without the page, they can sign the typed data below (eth_signTypedData_v4) and you call ' +
+        'confirm_session with the signature; if they decline, call confirm_session with decision "reject".\n' +
         "The wallet's USDC balance was not checked: no RPC endpoint is configured for Base.");
 
     // A wallet signs; viem agrees the signature is the owner's over exactly this digest.
@@ -153,10 +163,11 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
     assert.equal(conf.status, 'active');
     assert.equal(conf.expiresAt, req.expiresAt);
     assert.equal(conf.message, text(c));
-    assert.match(conf.message, new RegExp(
-        `^Session ${req.sessionId} is active\\. The backend may now make transactions of up to \\$50 USDC each, at most ` +
-        `1 trade per hour, \\$1000 USDC in total, until ${req.expiresAt} \\(in (24 hours|23 hours \\d+ minutes?)\\)\\. ` +
-        "Say 'show my automations' to check on it or cancel it\\.$"));
+    // The end as a time, fixed at the request: the same words however late the user signs.
+    assert.equal(conf.message,
+        'Session approved! Your TWAP order is now active. The backend may now make trades of up to $50 USDC each, ' +
+        `at most 1 trade per hour, $1000 USDC in total, until ${wordsWhen(validAfter + 86400, validAfter)}. ` +
+        `You can check status or cancel anytime by saying 'show my automations'. (Session id: ${req.sessionId})`);
 
     // Idempotent.
     const again = await srv.call('confirm_session', { sessionId: req.sessionId, signature: sig });
@@ -164,14 +175,15 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         sessionId: req.sessionId,
         status: 'active',
         expiresAt: req.expiresAt,
-        message: `Session ${req.sessionId} is already active; nothing more to confirm.`,
+        message: "This session is already active; nothing more to confirm. Say 'show my automations' to check on it. " +
+            `(Session id: ${req.sessionId})`,
     });
 
     const list = ok(await srv.call('list_automations', { walletAddress: SMART_WALLET }));
     assert.equal(list.sessions.length, 1);
     assert.ok(!('nextCursor' in list));
     const s = list.sessions[0];
-    assert.match(s.expiresIn, /^expires in (24 hours|23 hours \d+ minutes?)$/);
+    assert.equal(s.expiresIn, `active until ${wordsWhen(validAfter + 86400, validAfter)}`);
     assert.deepEqual(s, {
         sessionId: req.sessionId,
         label: 'ETH TWAP',
@@ -184,6 +196,7 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         expiresIn: s.expiresIn,
         spent: '$0 USDC',
         remaining: '$1000 USDC',
+        inFlightAmount: '$0 USDC',
         accountType: 'other',
         ownerVerified: false, // no RPC endpoint: nothing confirmed that OWNER owns SMART_WALLET
         executed: 0,
@@ -192,7 +205,8 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         slicesTotal: 20,
         slicesDone: 0,
         slicesLeft: 20,
-        howToRevoke: `revoke_session {"sessionId": "${req.sessionId}"}`,
+        howToRevoke: `say 'cancel my ETH TWAP' (revoke_session {"sessionId": "${req.sessionId}"})`,
+        revokeWords: 'cancel my ETH TWAP',
     });
 
     const hist = ok(await srv.call('get_session_history', { walletAddress: SMART_WALLET }));
@@ -209,6 +223,16 @@ test('approve: the seed request shows the exact summary, viem verifies its typed
         sessionKey: lower(req.sessionKeyAddress),
     });
     assert.ok(!('nextCursor' in hist));
+    // The approval records who signed; the text says it in words, times as dates, never JSON.
+    assert.deepEqual(hist.entries[0].details,
+        { signer: OWNER.address, signatureChecked: true, signed: 'session approval (EIP-712)' });
+    const htext = text(await srv.call('get_session_history', { walletAddress: SMART_WALLET }));
+    const lines = htext.split('\n');
+    assert.equal(lines[0], `History of wallet ${shortAddr(SMART_WALLET)}, newest first:`);
+    assert.equal(lines[1], `${wordsWhen(unix(hist.entries[0].at))} — ETH TWAP: approved by ${shortAddr(OWNER.address)} (signature checked)`);
+    assert.equal(lines[2], `${wordsWhen(unix(hist.entries[1].at))} — ETH TWAP: requested: up to $1000 USDC in total, ` +
+        `$50 USDC per trade, until ${wordsWhen(validAfter + 86400, unix(hist.entries[1].at))}; waiting for the owner's signature`);
+    assert.doesNotMatch(htext, /[{}]|\b1\d{9}\b|000000\b/, 'no JSON, epoch seconds or base units');
 
     // On disk: one active session, its sealed key, the approval.
     const db = await readDb(t, home);
@@ -237,14 +261,18 @@ test('a wrong signer or altered typed data is refused with both addresses, the r
     const { srv, home } = await clocked(t);
     const req = ok(await srv.call('request_session_approval', seedArgs()));
     const id = req.sessionId;
+    // What the handler says (kept in the audit log) and what the user reads: the same, with the
+    // manual fallback added.
     const refusal = (who) =>
-        `This signature does not approve session ${id}: it recovers to ${who}, not to the wallet owner ${OWNER.address}. ` +
-        'Either another account signed, or the typed data was changed before signing. Ask the user to sign the exact ' +
-        `typed data from request_session_approval with ${OWNER.address}. The request stays pending until 2026-01-01T00:15:00Z.`;
+        `This signature does not approve session ${id}: it was made by ${who}, not by the wallet owner ${OWNER.address}. ` +
+        'Nothing changed: the request stays pending until Thu 1 Jan, 00:15 UTC. Ask the user to sign the exact typed ' +
+        'data from request_session_approval with that wallet and call confirm_session again.';
+    const shown = (who) => `${refusal(who)} If this keeps failing, the user can always make each trade themselves by ` +
+        'signing it in their own wallet.';
 
     // Another account signs the right data.
     const strangerSig = await signTyped(STRANGER, req.typedData);
-    assert.equal(errText(await srv.call('confirm_session', { sessionId: id, signature: strangerSig })), refusal(STRANGER.address));
+    assert.equal(errText(await srv.call('confirm_session', { sessionId: id, signature: strangerSig })), shown(STRANGER.address));
 
     // The owner signs altered data (a bigger total): it recovers to some other address.
     const altered = structuredClone(req.typedData);
@@ -252,18 +280,19 @@ test('a wrong signer or altered typed data is refused with both addresses, the r
     const alteredSig = await signTyped(OWNER, altered);
     const recovered = await recoverTypedDataAddress({ ...stripTypes(req.typedData), signature: alteredSig });
     assert.notEqual(recovered, OWNER.address);
-    assert.equal(errText(await srv.call('confirm_session', { sessionId: id, signature: alteredSig })), refusal(recovered));
+    assert.equal(errText(await srv.call('confirm_session', { sessionId: id, signature: alteredSig })), shown(recovered));
 
     // 65 bytes that are no signature (r = s = 0), and a malformed one (refused by the schema).
     assert.match(errText(await srv.call('confirm_session', { sessionId: id, signature: '0x' + '00'.repeat(64) + '1b' })),
-        /^The signature is not valid: /);
+        new RegExp(`^This is not a valid signature, so session ${id} was not approved\\. Nothing changed: the request ` +
+            'stays pending until Thu 1 Jan, 00:15 UTC\\. Ask the user to sign the typed data again'));
     assert.match(errText(await srv.call('confirm_session', { sessionId: id, signature: '0x1234' })),
         /^Invalid arguments for confirm_session: /);
 
     // Still pending, everywhere.
     const live = ok(await srv.call('list_automations', { walletAddress: SMART_WALLET, status: 'pending' }));
     assert.deepEqual(live.sessions.map((s) => [s.sessionId, s.status, s.expiresIn]),
-        [[id, 'pending', 'waiting for a signature, lapses in 15 minutes']]);
+        [[id, 'pending', 'waiting for your signature until Thu 1 Jan, 00:15 UTC']]);
     assert.deepEqual(ok(await srv.call('list_automations', { walletAddress: SMART_WALLET, status: 'active' })).sessions, []);
     let db = await readDb(t, home);
     assert.deepEqual(db.sessions.map((s) => s.status), ['pending']);
@@ -300,18 +329,21 @@ test('reject: the request is declined, its key destroyed, with a kind message an
 
     // Settled: again is fine, a signature now is refused, revoke has nothing to do.
     assert.equal(ok(await srv.call('confirm_session', { sessionId: id, decision: 'reject' })).message,
-        `Session ${id} was already declined; nothing more to do.`);
+        `This request was already declined; nothing more to do. (Session id: ${id})`);
     const sig = await signTyped(OWNER, req.typedData);
     assert.equal(errText(await srv.call('confirm_session', { sessionId: id, signature: sig })),
-        `Session ${id} is declined, so it cannot be confirmed. Use list_automations to see the wallet's sessions, or request a new one.`);
+        `Session ${id} is declined, so it cannot be confirmed; nothing changed. Use list_automations to see the wallet's ` +
+        'sessions, or call request_session_approval to set the automation up again. Meanwhile nothing is automated: the ' +
+        'user can still make each trade themselves by signing every transaction in their own wallet.');
     assert.equal(errText(await srv.call('revoke_session', { sessionId: id })),
-        `Session ${id} is declined: it never became active and has no key left, so there is nothing to revoke.`);
+        full(`Session ${id} is declined: it never became active and has no key left, so there is nothing to revoke and ` +
+            'nothing changed. Call list_automations to see what is active.'));
     assert.match(errText(await srv.call('confirm_session', { sessionId: id, decision: 'reject', signature: sig })),
-        /^Give either a signature or decision "reject", not both\.$/);
+        /^Give either a signature or decision "reject", not both\. Nothing was changed\. Correct the value named above and call confirm_session again\. If this keeps/);
 
     assert.deepEqual(ok(await srv.call('list_automations', { walletAddress: SMART_WALLET })).sessions, []);
     assert.deepEqual(ok(await srv.call('list_automations', { walletAddress: SMART_WALLET, status: 'declined' })).sessions
-        .map((s) => [s.sessionId, s.status, s.expiresIn]), [[id, 'declined', 'declined']]);
+        .map((s) => [s.sessionId, s.status, s.expiresIn]), [[id, 'declined', 'declined on Thu 1 Jan, 00:00 UTC']]);
     assert.deepEqual(ok(await srv.call('get_session_history', { walletAddress: SMART_WALLET })).entries.map((e) => e.event),
         ['declined', 'requested']);
 
@@ -326,18 +358,18 @@ test('duplicate: a second live TWAP (or the same contract and functions without 
     const first = ok(await srv.call('request_session_approval', seedArgs()));
     const dupText = (what, line) =>
         `This wallet already has a session for ${what}: ${line}. Nothing new was created. Either keep using it ` +
-        `(nothing to do), or revoke it with revoke_session {"sessionId": "${first.sessionId}"} and then request the new one again.`;
+        `(nothing to do), or revoke it with revoke_session {"sessionId": "${first.sessionId}"} and then request the new one again.` + FALLBACK;
 
     // Same feature (label says TWAP), other amounts and label: refused while pending...
     const other = seedArgs({ label: 'Weekly twap into cbBTC' });
     other.permissions = { ...other.permissions, maxTotal: '500', allowedFunctions: ['exactInput'] };
     assert.equal(errText(await srv.call('request_session_approval', other)),
-        dupText('twap', `${first.sessionId} "ETH TWAP" (pending, waiting for a signature, lapses in 15 minutes)`));
+        dupText('twap', `${first.sessionId} "ETH TWAP" (waiting for your signature until Thu 1 Jan, 00:15 UTC)`));
     // ...and while active.
     const sig = await signTyped(OWNER, first.typedData);
     ok(await srv.call('confirm_session', { sessionId: first.sessionId, signature: sig }));
     assert.equal(errText(await srv.call('request_session_approval', seedArgs())),
-        dupText('twap', `${first.sessionId} "ETH TWAP" (active, expires in 24 hours)`));
+        dupText('twap', `${first.sessionId} "ETH TWAP" (active until Fri 2 Jan, 00:00 UTC)`));
 
     // Another wallet may have its own TWAP.
     const w2 = ok(await srv.call('request_session_approval', seedArgs({ walletAddress: SMART_WALLET2, ownerAddress: OWNER2.address })));
@@ -347,16 +379,16 @@ test('duplicate: a second live TWAP (or the same contract and functions without 
     const plain = seedArgs();
     delete plain.label;
     assert.equal(errText(await srv.call('request_session_approval', plain)),
-        `This wallet already has a session for the same contract and functions: ${first.sessionId} "ETH TWAP" (active, ` +
-        'expires in 24 hours). Nothing new was created. Either keep using it (nothing to do), or revoke it with ' +
-        `revoke_session {"sessionId": "${first.sessionId}"} and then request the new one again.`);
+        `This wallet already has a session for the same contract and functions: ${first.sessionId} "ETH TWAP" (active ` +
+        'until Fri 2 Jan, 00:00 UTC). Nothing new was created. Either keep using it (nothing to do), or revoke it with ' +
+        `revoke_session {"sessionId": "${first.sessionId}"} and then request the new one again.` + FALLBACK);
     plain.permissions = { ...plain.permissions, allowedFunctions: ['exactOutputSingle'] };
     const p1 = ok(await srv.call('request_session_approval', plain));
     const dup2 = errText(await srv.call('request_session_approval', plain));
     assert.equal(dup2,
-        `This wallet already has a session for the same contract and functions: ${p1.sessionId} (pending, waiting for a ` +
-        'signature, lapses in 15 minutes). Nothing new was created. Either keep using it (nothing to do), or revoke it with ' +
-        `revoke_session {"sessionId": "${p1.sessionId}"} and then request the new one again.`);
+        `This wallet already has a session for the same contract and functions: ${p1.sessionId} (waiting for your ` +
+        'signature until Thu 1 Jan, 00:15 UTC). Nothing new was created. Either keep using it (nothing to do), or revoke it with ' +
+        `revoke_session {"sessionId": "${p1.sessionId}"} and then request the new one again.` + FALLBACK);
     const plainOther = structuredClone(plain);
     plainOther.permissions.allowedFunctions = ['exactOutputSingle', 'exactOutput'];
     const p2 = ok(await srv.call('request_session_approval', plainOther));
@@ -411,7 +443,7 @@ test('list: 5 sessions paged 2 at a time, newest first, no repeats and none miss
 
     for (const cursor of ['c:0:ses_x', 'garbage', `c:${T0}:SES_X`, `c:${T0}:ses_abc;drop`]) {
         assert.match(errText(await srv.call('list_automations', { walletAddress: SMART_WALLET, cursor })),
-            /^cursor: ".*" is not a cursor this tool returned; pass nextCursor from the previous page, or omit it$/);
+            /^cursor: ".*" is not a cursor this tool returned; pass nextCursor from the previous page, or omit it\. Nothing was changed\. Correct the value named above and call list_automations again\. If this keeps/);
     }
 });
 
@@ -435,7 +467,7 @@ test('TWAP and stop-loss run side by side on one wallet; revoking one leaves the
         revoked: [sl.req.sessionId],
         alreadyRevoked: [],
         candidates: [],
-        message: `Revoked ${sl.req.sessionId}. Its key is destroyed: it can never execute again.\n`,
+        message: `Done: your ETH stop-loss at $2,900 is revoked and its session key destroyed, so it can never execute again. (Session id: ${sl.req.sessionId})\n`,
     });
     const after = ok(await srv.call('list_automations', { walletAddress: SMART_WALLET }));
     assert.deepEqual(after.sessions.map((s) => [s.sessionId, s.status]), [[twap.req.sessionId, 'active']]);
@@ -453,19 +485,19 @@ test('manual revoke by id and by feature "twap"; revoking again reports alreadyR
     const a = await approve(srv, seedArgs({ label: 'ETH TWAP' }));
     const bArgs = seedArgs({ label: 'Rebalance', walletAddress: SMART_WALLET2, ownerAddress: OWNER2.address });
     const b = await approve(srv, bArgs, OWNER2);
-    const revokedMsg = (id) => `Revoked ${id}. Its key is destroyed: it can never execute again.\n`;
+    const revokedMsg = (id, name) => `Done: your ${name} is revoked and its session key destroyed, so it can never execute again. (Session id: ${id})\n`;
     const againMsg = (id) => `Session ${id} was already revoked; nothing more to do.\n`;
 
     // By id.
     const r1 = await srv.call('revoke_session', { sessionId: b.req.sessionId, reason: 'not needed' });
-    assert.deepEqual(ok(r1), { revoked: [b.req.sessionId], alreadyRevoked: [], candidates: [], message: revokedMsg(b.req.sessionId) });
-    assert.equal(text(r1), revokedMsg(b.req.sessionId));
+    assert.deepEqual(ok(r1), { revoked: [b.req.sessionId], alreadyRevoked: [], candidates: [], message: revokedMsg(b.req.sessionId, 'Rebalance') });
+    assert.equal(text(r1), revokedMsg(b.req.sessionId, 'Rebalance'));
     assert.deepEqual(ok(await srv.call('revoke_session', { sessionId: b.req.sessionId })),
         { revoked: [], alreadyRevoked: [b.req.sessionId], candidates: [], message: againMsg(b.req.sessionId) });
 
     // By feature.
     assert.deepEqual(ok(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'twap' })),
-        { revoked: [a.req.sessionId], alreadyRevoked: [], candidates: [], message: revokedMsg(a.req.sessionId) });
+        { revoked: [a.req.sessionId], alreadyRevoked: [], candidates: [], message: revokedMsg(a.req.sessionId, 'ETH TWAP') });
     assert.deepEqual(ok(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'twap' })),
         { revoked: [], alreadyRevoked: [a.req.sessionId], candidates: [], message: againMsg(a.req.sessionId) });
     assert.deepEqual(ok(await srv.call('revoke_session', { sessionId: a.req.sessionId })).alreadyRevoked, [a.req.sessionId]);
@@ -477,14 +509,18 @@ test('manual revoke by id and by feature "twap"; revoking again reports alreadyR
     assert.deepEqual(db.sessions.map((s) => s.status), ['revoked', 'revoked']);
     assert.deepEqual(db.audit.map((e) => e.event), ['requested', 'approved', 'requested', 'approved', 'revoked', 'revoked']);
     assert.equal(errText(await srv.call('confirm_session', { sessionId: a.req.sessionId, signature: a.sig })),
-        `Session ${a.req.sessionId} is revoked, so it cannot be confirmed. Use list_automations to see the wallet's sessions, or request a new one.`);
+        `Session ${a.req.sessionId} is revoked, so it cannot be confirmed; nothing changed. Use list_automations to see the ` +
+        "wallet's sessions, or call request_session_approval to set the automation up again. Meanwhile nothing is automated: " +
+        'the user can still make each trade themselves by signing every transaction in their own wallet.');
 
     // Unknown ids and features.
     assert.equal(errText(await srv.call('revoke_session', { sessionId: 'ses_nosuchsession' })),
-        'There is no session ses_nosuchsession. Call list_automations to see the wallet\'s sessions and their ids.');
+        full('There is no session ses_nosuchsession. Call list_automations to see the wallet\'s sessions and their ids. Nothing was changed.'));
     assert.equal(errText(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'stop_loss' })),
-        'No live session on this wallet matches "stop_loss". Call list_automations to see its sessions and revoke one by sessionId.');
-    assert.match(errText(await srv.call('revoke_session', {})), /^Say which session to revoke: sessionId, or walletAddress with feature/);
+        full('No active automation on this wallet matches "stop_loss", so nothing was revoked. Call list_automations to see ' +
+            'them (each says the words that cancel it) and try again with those words or its sessionId. This wallet has no ' +
+            'active automation at all.'));
+    assert.match(errText(await srv.call('revoke_session', {})), /^Say which session to revoke: sessionId, or walletAddress with the user's words/);
 });
 
 test('revoke by a feature that matches several live sessions lists the candidates and revokes nothing', async (t) => {
@@ -499,12 +535,12 @@ test('revoke by a feature that matches several live sessions lists the candidate
     assert.deepEqual(sc.revoked, []);
     assert.deepEqual(sc.alreadyRevoked, []);
     assert.deepEqual(sc.candidates, [
-        { sessionId: y.sessionId, label: 'weekly BUY', feature: 'weekly BUY', status: 'pending' },
-        { sessionId: x.req.sessionId, label: 'Weekly buy', feature: 'Weekly buy', status: 'active' },
+        { sessionId: y.sessionId, label: 'weekly BUY', feature: 'weekly BUY', status: 'pending', revokeWords: 'cancel my weekly BUY' },
+        { sessionId: x.req.sessionId, label: 'Weekly buy', feature: 'Weekly buy', status: 'active', revokeWords: 'cancel my Weekly buy' },
     ].sort((a, b) => (a.sessionId < b.sessionId ? 1 : -1)));
-    assert.ok(text(r).startsWith('Several sessions match; which one should be revoked? Call revoke_session again with its sessionId:\n'));
-    assert.ok(text(r).includes(`- ${x.req.sessionId} "Weekly buy" (active, expires in 24 hours)\n`));
-    assert.ok(text(r).includes(`- ${y.sessionId} "weekly BUY" (pending, waiting for a signature, lapses in 15 minutes)\n`));
+    assert.ok(text(r).startsWith('Several automations match. Nothing was revoked. Say which one to cancel:\n'));
+    assert.ok(text(r).includes(`- ${x.req.sessionId} "Weekly buy" (active until Fri 2 Jan, 00:00 UTC): say 'cancel my Weekly buy'\n`));
+    assert.ok(text(r).includes(`- ${y.sessionId} "weekly BUY" (waiting for your signature until Thu 1 Jan, 00:15 UTC): say 'cancel my weekly BUY'\n`));
     const db = await readDb(t, home);
     assert.deepEqual(db.sessions.map((s) => s.status).sort(), ['active', 'pending']);
     assert.equal(db.session_keys.length, 2);
@@ -573,4 +609,26 @@ test('golden: the whole walk\'s result texts, normalized, match tests/golden/e2e
     show('revoke_session again', await srv.call('revoke_session', { sessionId: req.sessionId }));
     show('get_session_history', await srv.call('get_session_history', { walletAddress: SMART_WALLET }));
     golden('lifecycle_walk', normalize(out.join('\n'), keys));
+});
+
+test('revoke_session with only walletAddress lists what could be revoked and revokes nothing, even the only live session', async (t) => {
+    const { srv, home } = await clocked(t);
+    const only = await approve(srv, seedArgs({ label: 'ETH TWAP' }));
+    const r = await srv.call('revoke_session', { walletAddress: SMART_WALLET });
+    const sc = ok(r);
+    assert.deepEqual(sc.revoked, []);
+    assert.deepEqual(sc.alreadyRevoked, []);
+    assert.deepEqual(sc.candidates, [{ sessionId: only.req.sessionId, label: 'ETH TWAP', feature: 'twap', status: 'active',
+        revokeWords: 'cancel my ETH TWAP' }]);
+    assert.equal(text(r), 'No automation was named. Nothing was revoked. Say which one to cancel:\n' +
+        `- ${only.req.sessionId} "ETH TWAP" (active until Fri 2 Jan, 00:00 UTC): say 'cancel my ETH TWAP'\n`);
+    // Words that name nothing in particular are the same as none.
+    assert.deepEqual(ok(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'cancel my automation' })).revoked, []);
+    const db = await readDb(t, home);
+    assert.deepEqual(db.sessions.map((s) => s.status), ['active']);
+    assert.ok(!db.audit.some((e) => e.event === 'revoked'));
+    // With no live session at all it says so, and still revokes nothing.
+    ok(await srv.call('revoke_session', { walletAddress: SMART_WALLET, feature: 'my ETH TWAP' }));
+    assert.equal(text(await srv.call('revoke_session', { walletAddress: SMART_WALLET })),
+        'You have no active automations on this wallet, so there is nothing to revoke.\n');
 });

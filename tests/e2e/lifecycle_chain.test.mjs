@@ -82,7 +82,9 @@ test('insufficient balance: a wallet holding less than maxTotal is refused with 
     const r = await srv.call('request_session_approval', anvilArgs());
     assert.equal(errText(r),
         `Insufficient balance: ${SMART_WALLET} holds $999.999999 USDC, but the session may spend up to $1000 USDC. ` +
-        'Nothing was created. Either fund the wallet with at least the difference, or ask for a lower maxTotal (at most $999.999999 USDC).');
+        'Nothing was created. Either fund the wallet with at least the difference, or ask for a lower maxTotal (at most $999.999999 USDC), ' +
+        'and call request_session_approval again. If this keeps failing, the user can always make each trade themselves by ' +
+        'signing it in their own wallet.');
     await assertNothingStored(t, srv, home);
 });
 

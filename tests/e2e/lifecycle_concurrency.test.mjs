@@ -27,8 +27,9 @@ import {
     text,
 } from './lifecycle_lib.mjs';
 
-const activeText = (id) => new RegExp(`^Session ${id} is active\\. The backend may now make transactions`);
-const alreadyText = (id) => `Session ${id} is already active; nothing more to confirm.`;
+const activeText = (id) => new RegExp(`^Session approved! Your (session|TWAP order|stop-loss) is now active\\. .*\\(Session id: ${id}\\)$`);
+const alreadyText = (id) => "This session is already active; nothing more to confirm. Say 'show my automations' to check on it. " +
+    `(Session id: ${id})`;
 
 test('two processes on one data dir: each lists the other\'s sessions, duplicates are seen across processes, either can confirm and revoke', async (t) => {
     const home = tempHome(t);

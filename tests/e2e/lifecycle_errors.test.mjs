@@ -40,7 +40,8 @@ test('db_commit fault on a fresh data dir: isError, and after a restart without 
     const bad = await startServer(t, { home, env: { SKM_TEST_FAULT: 'db_commit' } });
     const r = await bad.call('request_session_approval', seedArgs());
     const msg = errText(r);
-    assert.ok(msg.includes(`Retry once the storage problem is fixed. ${FALLBACK}`), msg);
+    assert.ok(msg.endsWith(`free some space and retry. ${FALLBACK}`), msg);
+    assert.ok(!msg.includes(home) && !msg.includes('/'), `no path in the message: ${msg}`);
     errText(await bad.call('list_automations', { walletAddress: SMART_WALLET }));
     await bad.close();
 
@@ -55,8 +56,8 @@ test('db_commit fault: the error says the disk is full (the cause is not lost)',
     const home = tempHome(t);
     const bad = await startServer(t, { home, env: { SKM_TEST_FAULT: 'db_commit' } });
     const msg = errText(await bad.call('request_session_approval', seedArgs()));
-    assert.equal(msg, `The disk is full while saving (${path.join(home, 'sessionkey.db')}). Nothing was changed; free some space ` +
-        `and retry. Retry once the storage problem is fixed. ${FALLBACK}`);
+    assert.equal(msg, 'The disk is full while saving (the database in the data directory (--data-dir or SESSIONKEY_MCP_HOME)). ' +
+        `Nothing was changed; free some space and retry. ${FALLBACK}`);
 });
 
 test('db_commit fault with existing sessions: request, confirm, reject and revoke all fail and change nothing', async (t) => {
@@ -97,7 +98,7 @@ test('after_keygen fault: isError, and the database holds no session row, no key
     for (const label of ['ETH TWAP', 'Other']) {
         assert.equal(errText(await bad.call('request_session_approval', seedArgs({ label }))),
             'Could not create the session: Storage failed right after the session key was created (test fault). ' +
-            'Nothing was kept: the key and the request were rolled back.');
+            `Nothing was kept: the key and the request were rolled back. Retry request_session_approval once storage works again. ${FALLBACK}`);
     }
     // Reads still work in that process and show only the earlier session.
     assert.deepEqual(ok(await bad.call('list_automations', { walletAddress: SMART_WALLET })).sessions.map((s) => s.sessionId),
@@ -129,7 +130,7 @@ test('database locked by another process past the 5 s busy timeout: isError "sto
     const lock = await holdWriteLock(t, home);
     const msg = errText(await srv.call('request_session_approval', seedArgs()));
     assert.equal(msg, 'Could not create the session: Storage is busy while starting a write: another sessionkey-mcp process ' +
-        'held the database for more than 5 seconds. Nothing was changed; retry in a moment.');
+        `held the database for more than 5 seconds. Nothing was changed; retry in a moment. ${FALLBACK}`);
     // WAL readers are not blocked by a writer.
     assert.deepEqual(await snapshot(srv), before);
     await lock.release();

@@ -2,6 +2,7 @@
 // between: framing, ids, every error code, the legacy handshake per version, batches, field
 // gating per version, the 2026-07-28 envelope, logging notifications and process lifecycle.
 import assert from 'node:assert/strict';
+import { schemaTail } from './words_lib.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -512,12 +513,12 @@ describe('tools', () => {
         assert.equal(
             r.content[0].text,
             'Invalid arguments for list_automations: walletAddress: expected an Ethereum address (0x followed by 40 hex digits), ' +
-                'got "0xzz"; limit: must be at least 1, got 0; extra: is not a known field',
+                'got "0xzz"; limit: must be at least 1, got 0; extra: is not a known field' + schemaTail('list_automations'),
         );
 
         r = assertResult(await srv.request('tools/call', { name: 'list_automations' }, 2), 2);
         assert.equal(r.isError, true);
-        assert.equal(r.content[0].text, 'Invalid arguments for list_automations: walletAddress: is required but missing');
+        assert.equal(r.content[0].text, 'Invalid arguments for list_automations: walletAddress: is required but missing' + schemaTail('list_automations'));
 
         const bad = structuredClone(VALID_ARGS.request_session_approval);
         bad.duration = 59;
@@ -634,7 +635,7 @@ describe('modern era (2026-07-28)', () => {
         assertCallResultForValidArgs(tc, 'list_automations', MODERN);
         const bad = assertResult(await srv.request('tools/call', { name: 'list_automations', arguments: {}, _meta: modernMeta() }, 4), 4);
         assert.equal(bad.isError, true);
-        assert.equal(bad.content[0].text, 'Invalid arguments for list_automations: walletAddress: is required but missing');
+        assert.equal(bad.content[0].text, 'Invalid arguments for list_automations: walletAddress: is required but missing' + schemaTail('list_automations'));
         assertError(await srv.request('tools/call', { name: 'nope', arguments: {}, _meta: modernMeta() }, 5), 5, -32602);
         assertError(await srv.request('tools/list', { cursor: 'x', _meta: modernMeta() }, 6), 6, -32602);
     });

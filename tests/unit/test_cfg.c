@@ -478,10 +478,13 @@ TEST(cfg_ensure_data_dir_errors)
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", file); /* exists, not a directory */
     CHECK_EQ_INT(cfg_ensure_data_dir(&cfg, &err), MCP_EIO);
     CHECK_EQ_INT(err.rc, MCP_EIO);
-    CHECK_CONTAINS(err.msg, file);
+    /* the message names the option, not the path (the path goes to the log) */
+    CHECK_STR(err.msg, "The data directory (--data-dir or SESSIONKEY_MCP_HOME) cannot be used: it is not a directory. "
+                       "Nothing was changed");
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s/below", file); /* a parent is a file */
     CHECK_EQ_INT(cfg_ensure_data_dir(&cfg, &err), MCP_EIO);
-    CHECK_CONTAINS(err.msg, file);
+    CHECK_CONTAINS(err.msg, "cannot create it: Not a directory");
+    CHECK(strstr(err.msg, file) == NULL);
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s/open", tmp); /* too open: a warning, not an error */
     CHECK(mkdir(cfg.data_dir, 0755) == 0 && chmod(cfg.data_dir, 0755) == 0);
     log_set_level(LOG_OFF);
@@ -497,4 +500,31 @@ TEST(cfg_ensure_data_dir_empty_path_fails)
 
     memset(&cfg, 0, sizeof cfg);
     CHECK_EQ_INT(cfg_ensure_data_dir(&cfg, &err), MCP_EIO);
+}
+
+/* helpUrl: the user guide linked from every approval summary, per deployment. */
+TEST(cfg_help_url_default_config_and_refusals)
+{
+    static const char *const bad[] = {"{\"helpUrl\":\"docs/user-guide.md\"}", "{\"helpUrl\":\"ftp://x\"}",
+                                      "{\"helpUrl\":3}", "{\"helpUrl\":\"\"}"};
+    struct skm_config cfg;
+    const char *path;
+    const char *plain[] = {"sessionkey-mcp"};
+
+    CHECK_EQ_INT(parse_with(&cfg, NULL, 1, plain), CFG_SERVE);
+    CHECK_STR(cfg_help_url(&cfg), CFG_DEFAULT_HELP_URL);
+    CHECK_CONTAINS(cfg_help_url(&cfg), "docs/user-guide.md");
+    cfg_free(&cfg);
+    CHECK_STR(cfg_help_url(NULL), CFG_DEFAULT_HELP_URL);
+    path = write_config("{\"helpUrl\":\"https://help.example.org/sessions\"}");
+    CHECK_EQ_INT(PARSE(&cfg, NULL, "--config", path), CFG_SERVE);
+    CHECK_STR(cfg_help_url(&cfg), "https://help.example.org/sessions");
+    cfg_free(&cfg);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *argv[] = {"sessionkey-mcp", "--config", write_config(bad[i])};
+        enum cfg_action act = parse_with(&cfg, NULL, 3, argv);
+        cfg_free(&cfg);
+        if (act != CFG_EXIT_USAGE)
+            test_fail(__FILE__, __LINE__, "config %s accepted", bad[i]);
+    }
 }

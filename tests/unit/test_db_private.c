@@ -59,6 +59,7 @@ TEST(db_private_refuses_a_symlinked_directory)
     CHECK_EQ_INT(db_private_check(link, db, &err), MCP_EDB);
     CHECK_CONTAINS(err.msg, "data directory");
     CHECK_CONTAINS(err.msg, "is a symbolic link");
+    CHECK(strstr(err.msg, link) == NULL); /* no path in words a user reads (err_words.h) */
 }
 
 TEST(db_private_refuses_loose_modes)
@@ -74,6 +75,7 @@ TEST(db_private_refuses_loose_modes)
     CHECK_EQ_INT(db_private_check(dir, db, &err), MCP_EDB);
     CHECK_CONTAINS(err.msg, "has mode 0644");
     CHECK_CONTAINS(err.msg, "Fix: chmod 600");
+    CHECK(strstr(err.msg, dir) == NULL); /* the file by its name, never its path */
     CHECK(chmod(db, 0600) == 0 && chmod(dir, 0750) == 0);
     CHECK_EQ_INT(db_private_check(dir, db, &err), MCP_EDB);
     CHECK_CONTAINS(err.msg, "has mode 750");

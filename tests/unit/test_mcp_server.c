@@ -18,6 +18,10 @@
 #include "test.h"
 #include "tool.h"
 
+/* What err_words adds after a schema refusal of tool's arguments. */
+#define SCHEMA_TAIL(tool) ". Nothing was changed. Correct the value named above and call " tool " again. If this " \
+                          "keeps failing, the user can always make each trade themselves by signing it in their own wallet."
+
 #define MODERN_META                                                                                \
     "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","                       \
     "\"io.modelcontextprotocol/clientCapabilities\":{}}"
@@ -1056,7 +1060,7 @@ TEST(mcp_tools_call_invalid_arguments_is_error_result)
     CHECK_EQ_INT(err_code(r), 0); /* a result the model can read, not a protocol error */
     CHECK(json_is_true(at(r, "result.isError")));
     CHECK_STR(str_at(r, "result.content[0].type"), "text");
-    CHECK_STR(str_at(r, "result.content[0].text"), "Invalid arguments for confirm_session: sessionId: must not be empty");
+    CHECK_STR(str_at(r, "result.content[0].text"), "Invalid arguments for confirm_session: sessionId: must not be empty" SCHEMA_TAIL("confirm_session"));
     CHECK(at(r, "result.structuredContent") == NULL);
     CHECK_STR(json_string_value(json_object_get(json_object_get(at(r, "result._meta"), ERROR_META_KEY), "code")),
               "INVALID_ARGUMENT");
@@ -1066,7 +1070,7 @@ TEST(mcp_tools_call_invalid_arguments_is_error_result)
     CHECK(json_is_true(at(r, "result.isError")));
     CHECK_STR(str_at(r, "result.content[0].text"),
               "Invalid arguments for request_session_approval: walletAddress: is required but missing; "
-              "duration: is required but missing; permissions: is required but missing");
+              "duration: is required but missing; permissions: is required but missing" SCHEMA_TAIL("request_session_approval"));
     json_decref(r);
 
     r = request(&s, "tools/call",
@@ -1074,7 +1078,7 @@ TEST(mcp_tools_call_invalid_arguments_is_error_result)
     CHECK(json_is_true(at(r, "result.isError")));
     CHECK_STR(str_at(r, "result.content[0].text"),
               "Invalid arguments for list_automations: walletAddress: expected an Ethereum address (0x followed by "
-              "40 hex digits), got \"0x12\"; limit: must be at least 1, got 0; x: is not a known field");
+              "40 hex digits), got \"0x12\"; limit: must be at least 1, got 0; x: is not a known field" SCHEMA_TAIL("list_automations"));
     json_decref(r);
 }
 

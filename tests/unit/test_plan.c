@@ -46,7 +46,7 @@ TEST(plan_twap_seed_slices_and_cap)
     CHECK_STR(units(&p.cap, 6), "41.67");   /* the largest slice: the gate allows exactly these */
     CHECK_STR(p.schedule, "$41.67 USDC into WETH every hour for 24 hours (24 trades: 23 of $41.67 USDC and a last "
                           "one of $41.59 USDC, exactly $1000 USDC in total)");
-    CHECK_STR(p.label, "TWAP USDC to WETH");
+    CHECK_STR(p.label, "USDC to WETH TWAP");
     CHECK_EQ_INT(p.interval, 3600);
     check_exact(&p);
     json_decref(a);

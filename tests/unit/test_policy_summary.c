@@ -89,7 +89,7 @@ TEST(summary_seed_exact)
                                "✓ Can execute: Uniswap V3 swaps only\n"
                                "✓ Max per trade: $50 USDC\n"
                                "✓ Total limit: $1000 USDC\n"
-                               "✓ Expires in: 24 hours\n"
+                               "✓ Expires: Fri 2 Jan, 00:00 UTC (24 hours after the request)\n"
                                "✓ Rate limit: 1 trade per hour\n"
                                "✓ Fees: at most 0.005 ETH per trade\n"
                                "✓ Max slippage: 1% below the Uniswap quote; a trade asking a worse price is "

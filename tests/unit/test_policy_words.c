@@ -75,6 +75,28 @@ TEST(words_time_left)
     }
 }
 
+TEST(words_when)
+{
+    static const struct {
+        int64_t t, ref;
+        const char *want;
+    } cases[] = {
+        {1796479200, 1796479200, "Sat 5 Dec, 14:00 UTC"},           /* 2026-12-05T14:00:00Z */
+        {1796479200 + 59, 1796479200, "Sat 5 Dec, 14:00 UTC"},      /* seconds dropped, not rounded */
+        {1796479200 + 60, 1796479200, "Sat 5 Dec, 14:01 UTC"},
+        {1796479200 - 14 * 3600, 1796479200, "Sat 5 Dec, 00:00 UTC"},
+        {1798761600, 1796479200, "Fri 1 Jan 2027, 00:00 UTC"},      /* another year is named */
+        {1798761599, 1796479200, "Thu 31 Dec, 23:59 UTC"},
+        {0, 0, "Thu 1 Jan, 00:00 UTC"},
+    };
+    char out[POLICY_WORDS_MAX];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        policy_words_when(out, sizeof out, cases[i].t, cases[i].ref);
+        CHECK_STR(out, cases[i].want);
+    }
+}
+
 TEST(words_amount)
 {
     static const struct {

@@ -14,6 +14,10 @@
 #include "test.h"
 #include "tool.h"
 
+/* What err_words adds after a schema refusal of tool's arguments. */
+#define SCHEMA_TAIL(tool) ". Nothing was changed. Correct the value named above and call " tool " again. If this " \
+                          "keeps failing, the user can always make each trade themselves by signing it in their own wallet."
+
 static struct skm_config g_reg_cfg;
 
 static int load(void)
@@ -262,13 +266,13 @@ TEST(reg_call_null_arguments_mean_empty_object)
     CHECK(t != NULL);
     r = reg_call(t, &ctx, NULL, REG_GEN_2025_06);
     CHECK(json_is_true(json_object_get(r, "isError")));
-    CHECK_STR(first_text(r), "Invalid arguments for confirm_session: sessionId: is required but missing");
+    CHECK_STR(first_text(r), "Invalid arguments for confirm_session: sessionId: is required but missing" SCHEMA_TAIL("confirm_session"));
     json_decref(r);
     t = reg_find("request_session_approval");
     CHECK(t != NULL);
     r = reg_call(t, &ctx, NULL, REG_GEN_2024);
     CHECK_STR(first_text(r), "Invalid arguments for request_session_approval: walletAddress: is required but "
-                             "missing; duration: is required but missing; permissions: is required but missing");
+                             "missing; duration: is required but missing; permissions: is required but missing" SCHEMA_TAIL("request_session_approval"));
     CHECK_STR(meta_code(r), "INVALID_ARGUMENT");
     json_decref(r);
 }
@@ -311,13 +315,13 @@ TEST(reg_reload_then_call_validates)
     args = json_pack("{s:s, s:i}", "walletAddress", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "limit", 0);
     r = reg_call(t, &ctx, args, REG_GEN_2025_06);
     json_decref(args);
-    CHECK_STR(first_text(r), "Invalid arguments for list_automations: limit: must be at least 1, got 0");
+    CHECK_STR(first_text(r), "Invalid arguments for list_automations: limit: must be at least 1, got 0" SCHEMA_TAIL("list_automations"));
     json_decref(r);
     args = json_pack("{s:s}", "walletAddress", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe");
     r = reg_call(t, &ctx, args, REG_GEN_2025_06);
     json_decref(args);
     CHECK_STR(first_text(r), "Invalid arguments for list_automations: walletAddress: expected an Ethereum address "
-                             "(0x followed by 40 hex digits), got \"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe\"");
+                             "(0x followed by 40 hex digits), got \"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe\"" SCHEMA_TAIL("list_automations"));
     json_decref(r);
 }
 
