@@ -21,6 +21,7 @@ static const char usage_text[] =
     "       sessionkey-mcp audit verify          check the audit log's hash chain\n"
     "       sessionkey-mcp exec [report] < jsonl execution checks for an executor, one per line\n"
     "       sessionkey-mcp zerodev approve < json  a ZeroDev approval for a Kernel v3 session\n"
+    "       sessionkey-mcp run --rpc ID=URL --bundler ID=URL  the executor: runs approved automations\n"
     "\n"
     "tools (MCP): plan_automation, request_session_approval, confirm_session,\n"
     "       list_automations, revoke_session, get_session_history, authorize_execution,\n"

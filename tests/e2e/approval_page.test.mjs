@@ -68,7 +68,7 @@ test('the seed TWAP: every summary line shown, wallet switches chain, signs, the
     assert.equal(await statusOf(srv, sc.sessionId), 'pending');
     await click(w.page, 'approve');
     const done = await waitStatus(w.page, /Approved\./);
-    assert.match(done, /is active/);
+    assert.match(done, /Session approved! Your TWAP order is now active\./);
     const calls = await w.page.evaluate(() => window.__skmCalls.map((c) => c.method));
     assert.deepEqual(calls, ['eth_requestAccounts', 'eth_chainId', 'wallet_switchEthereumChain', 'eth_signTypedData_v4']);
     // the wallet signed exactly the stored typed data
