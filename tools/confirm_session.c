@@ -305,6 +305,19 @@ static enum mcp_rc check_erc1271(const struct skm_config *cfg, struct db *db, co
     return MCP_ECRYPTO;
 }
 
+/* Read a session and its status at now; an ended one's key is destroyed at once, not at the
+ * next sweep. */
+static enum mcp_rc load(struct db *db, const char *sid, int64_t now, struct session_row *row, const char **status,
+                        struct mcp_error *err)
+{
+    if (db_session_get(db, row, sid, err) != MCP_OK)
+        return err->rc;
+    *status = db_session_status(row, now);
+    if (strcmp(*status, "lapsed") == 0 || strcmp(*status, "expired") == 0)
+        tool_sweep(db, now, 1);
+    return MCP_OK;
+}
+
 /* The one path that settles a pending session: confirm_session and the approval page both
  * come through here (same checks, same audit entry, same words). */
 enum mcp_rc confirm_session_settle(const struct skm_config *cfg, struct db *db, const char *sid, const char *sig,
@@ -315,11 +328,8 @@ enum mcp_rc confirm_session_settle(const struct skm_config *cfg, struct db *db, 
     const char *status;
     enum mcp_rc rc;
 
-    if (db_session_get(db, &row, sid, err) != MCP_OK)
+    if (load(db, sid, now, &row, &status, err) != MCP_OK)
         return err->rc;
-    status = db_session_status(&row, now);
-    if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
-        tool_sweep(db, now, 1); /* its key must go now, not at the next sweep */
     if (strcmp(status, "pending") != 0)
         rc = settled(db, &row, status, reject_asked, out, err);
     else if (reject_asked)
@@ -345,15 +355,12 @@ static enum mcp_rc report_state(struct tool_ctx *ctx, struct db *db, const char 
     int64_t now = clock_now();
     struct session_row row;
     struct mcp_error uerr = {MCP_OK, ""};
-    char url[160] = "", deadline[POLICY_WORDS_MAX], until[POLICY_WORDS_MAX], owner[43], *text = NULL;
+    char url[APPROVAL_LINK_MAX] = "", deadline[POLICY_WORDS_MAX], until[POLICY_WORDS_MAX], owner[43], *text = NULL;
     const char *status;
     enum mcp_rc rc;
 
-    if (db_session_get(db, &row, sid, err) != MCP_OK)
+    if (load(db, sid, now, &row, &status, err) != MCP_OK)
         return err->rc;
-    status = db_session_status(&row, now);
-    if (strcmp(status, "lapsed") == 0 || strcmp(status, "expired") == 0)
-        tool_sweep(db, now, 1);
     policy_words_when(deadline, sizeof deadline, row.approval_deadline, now); /* times as words, as everywhere */
     policy_words_when(until, sizeof until, row.expires_at, now);
     tool_checksum(owner, row.owner);
