@@ -134,8 +134,13 @@ async function conversation(srv, executor, clock, say) {
         `(Session id: ${req.sessionId})`);
     assert.equal(conf.sessionId, req.sessionId);
 
-    // The same automation again: a second request is refused and nothing is made.
+    // The same automation again: the plan says it is covered by that very session, and a second
+    // request is refused and nothing is made (one rule decides both).
     say.user('Set up the same TWAP again.');
+    r = await say.tool(srv, 'plan_automation', { ...who, automation: twapAutomation });
+    const again = ok(r);
+    assert.equal(again.covered, true, 'the plan and the duplicate check agree');
+    assert.match(text(r), new RegExp(req.sessionId));
     r = await say.tool(srv, 'request_session_approval', request);
     userError(r, /already has a session that runs this automation: \S+ "USDC to WETH TWAP" \(active until /);
 
