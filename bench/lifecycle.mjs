@@ -38,6 +38,7 @@ const request = (i) => ({
     walletAddress: wallet(i % WALLETS),
     duration: 86400,
     label: `bench ${i}`,
+    account: { type: 'other' }, // the server's own approval: any wallet, no counterfactual account to derive
     permissions: {
       chainId: 8453,
       contractAddress: '0x2626664c2603336E57B271c5C0b26F421741e481',

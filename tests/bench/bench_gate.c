@@ -31,6 +31,9 @@
 #include "db.h"
 #include "db_sessions.h"
 #include "gate_check.h"
+#include "gate_price.h"
+#include "eth_hex.h"
+#include "policy_typed.h"
 #include "gate_decode.h"
 #include "gate_exec.h"
 #include "gate_ledger.h"
@@ -89,12 +92,27 @@ static int swap_call(struct gate_call *c, uint8_t *buf, size_t size)
     return 0;
 }
 
+/* The price source: the quote is the swap's own minimum output (exact-out: its input), so every
+ * benchmarked swap is exactly at the quote and passes the slippage rule, as a fair executor's
+ * does. The real source is QuoterV2 over RPC (gate_price.h), outside the write lock. */
+static enum mcp_rc bench_quote(void *ud, struct eth_u256 *quoted, const struct gate_effect *e, uint64_t chain_id,
+                               struct mcp_error *err)
+{
+    (void)ud;
+    (void)chain_id;
+    (void)err;
+    *quoted = e->exact_out ? e->amount : e->min_out;
+    return MCP_OK;
+}
+
+static const struct gate_quoter bench_quoter = {bench_quote, NULL};
+
 /* ---- 1. the pure check ---- */
 
 static double bench_check(const struct policy *p, const struct gate_effects *fx)
 {
     struct gate_request rq;
-    struct gate_state st = {"active", NOW, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {.status = "active", .now = NOW};
     struct gate_decision d;
     unsigned long allowed = 0;
     double t0 = now_s(), t;
@@ -117,7 +135,7 @@ static double bench_decode_check(const struct policy *p, const struct gate_call 
 {
     static struct gate_effects fx;
     struct gate_request rq;
-    struct gate_state st = {"active", NOW, {{0}}, {{0}}, 0, 0};
+    struct gate_state st = {.status = "active", .now = NOW};
     struct gate_decision d;
     double t0 = now_s(), t;
     long n = 0;
@@ -127,6 +145,7 @@ static double bench_decode_check(const struct policy *p, const struct gate_call 
         for (int i = 0; i < 1000; i++) {
             if (gate_decode(&fx, c, 1, NULL) != MCP_OK)
                 return -1;
+            gate_price_annotate(&fx, p, NULL, &bench_quoter);
             gate_check(&d, p, &fx, &rq, &st);
             if (!d.allowed)
                 return -1;
@@ -142,29 +161,33 @@ static double bench_decode_check(const struct policy *p, const struct gate_call 
 static int store_session(char id[SESSION_ID_MAX], const char *dir, const struct policy *p)
 {
     struct session_row r;
-    struct mcp_error err;
+    struct mcp_error err = {MCP_OK, ""};
     struct db *db = NULL;
-    char *pol = policy_canonical(p);
+    char *pol = policy_canonical(p), *typed_text = NULL;
+    json_t *typed;
     int rc = -1;
 
+    /* what request_session_approval stores: the columns, the policy, the typed data and its
+     * digest, all of one piece (the gate refuses a row that is not what was signed) */
     memset(&r, 0, sizeof r);
     db_session_new_id(r.id);
-    snprintf(r.wallet, sizeof r.wallet, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed");
-    snprintf(r.owner, sizeof r.owner, "%s", r.wallet);
+    eth_hex_encode(r.wallet, p->wallet, 20);
+    eth_hex_encode(r.owner, p->owner, 20);
     r.chain_id = p->chain_id;
-    snprintf(r.account_type, sizeof r.account_type, "session-approval");
+    snprintf(r.account_type, sizeof r.account_type, "other");
     snprintf(r.feature, sizeof r.feature, "twap");
     snprintf(r.label, sizeof r.label, "bench TWAP");
     snprintf(r.scope_key, sizeof r.scope_key, "bench");
-    snprintf(r.session_key, sizeof r.session_key, "0x%040d", 5);
+    eth_hex_encode(r.session_key, p->session_key, 20);
     snprintf(r.status, sizeof r.status, "pending");
     r.created_at = p->valid_after;
     r.approval_deadline = p->valid_after + 900;
     r.valid_after = p->valid_after;
     r.expires_at = p->valid_until;
     r.policy = pol;
-    r.typed_data = (char *)"{}";
-    if (pol != NULL && db_open(&db, dir, &err) == MCP_OK && db_begin(db, &err) == MCP_OK &&
+    typed = policy_typed_data(p, r.id, "summary");
+    r.typed_data = typed != NULL ? (typed_text = json_dumps(typed, JSON_COMPACT)) : NULL;
+    if (pol != NULL && typed_text != NULL && policy_typed_digest(r.digest, typed, &err) == MCP_OK && db_open(&db, dir, &err) == MCP_OK && db_begin(db, &err) == MCP_OK &&
         db_session_insert(db, &r, &err) == MCP_OK &&
         db_session_transition(db, r.id, "pending", "active", p->valid_after, &err) == MCP_OK &&
         db_commit(db, &err) == MCP_OK)
@@ -174,13 +197,15 @@ static int store_session(char id[SESSION_ID_MAX], const char *dir, const struct 
     snprintf(id, SESSION_ID_MAX, "%s", r.id);
     db_close(db);
     free(pol);
+    free(typed_text);
+    json_decref(typed);
     return rc;
 }
 
 /* One round: authorize then report executed. Out: the two latencies in seconds. */
 static int round_trip(struct db *db, json_t *args, long k, double *t_auth, double *t_round)
 {
-    struct gate_env env = {db, NULL, NOW, GATE_LAPSE_SECONDS, NULL};
+    struct gate_env env = {.db = db, .now = NOW, .lapse = GATE_LAPSE_SECONDS, .quoter = &bench_quoter};
     struct mcp_error err;
     json_t *o = NULL, *rep = NULL, *r;
     char tx[67];
@@ -356,6 +381,7 @@ int main(void)
     json_decref(req);
     if (swap_call(&c, buf, sizeof buf) != 0 || gate_decode(&fx, &c, 1, &err) != MCP_OK)
         return die("decode", err.msg);
+    gate_price_annotate(&fx, &p, NULL, &bench_quoter);
     check = bench_check(&p, &fx);
     decode = bench_decode_check(&p, &c);
     if (make_dir(dir, sizeof dir) != 0 || store_session(sid, dir, &p) != 0)

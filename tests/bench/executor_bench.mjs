@@ -72,9 +72,11 @@ try {
     await client.connect(transport);
     const stub = await startStub({ chainId: CHAIN, weth: WETH });
     const approveOne = async (i, automation) => {
-        const plan = (await client.callTool({ name: 'plan_automation', arguments: { walletAddress: ws[i], chainId: CHAIN, automation } })).structuredContent;
-        const r = await client.callTool({ name: 'request_session_approval', arguments: { ...plan.proposal, ownerAddress: OWNER.address,
-            account: { type: 'kernel-v3', kernelVersion: '0.3.1', index: String(i), onchain: { deployed: false, currentNonce: 1 } } } });
+        const account = { type: 'kernel-v3', kernelVersion: '0.3.1', index: String(i), onchain: { deployed: false, currentNonce: 1 } };
+        const planned = await client.callTool({ name: 'plan_automation', arguments: { walletAddress: ws[i], ownerAddress: OWNER.address, account, chainId: CHAIN, automation } });
+        if (planned.isError) throw new Error(planned.content[0].text);
+        const plan = planned.structuredContent;
+        const r = await client.callTool({ name: 'request_session_approval', arguments: { ...plan.proposal, ownerAddress: OWNER.address, account } });
         if (r.isError) throw new Error(r.content[0].text);
         const sc = r.structuredContent;
         const { EIP712Domain, ...types } = sc.typedData.types;
