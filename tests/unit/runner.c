@@ -6,6 +6,7 @@
  * Ends with the line "unit: N passed, M failed"; exit status 1 when anything failed. */
 #include "test.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <sys/stat.h>
@@ -121,6 +122,29 @@ const char *test_hex(const void *buf, size_t len)
         sprintf(out + 2 * i, "%02x", p[i]);
     out[2 * n] = '\0';
     return out;
+}
+
+int test_stderr_silence(void)
+{
+    int saved, null_fd;
+
+    fflush(stderr);
+    saved = dup(STDERR_FILENO);
+    null_fd = open("/dev/null", O_WRONLY);
+    if (null_fd >= 0) {
+        dup2(null_fd, STDERR_FILENO);
+        close(null_fd);
+    }
+    return saved;
+}
+
+void test_stderr_restore(int saved)
+{
+    fflush(stderr);
+    if (saved >= 0) {
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+    }
 }
 
 char *test_slurp(const char *path)

@@ -24,6 +24,10 @@ const char *test_tmpdir(void);
 /* The whole file at path (relative to the repo root, where the runner runs) as a malloc'd,
  * NUL-terminated string, or NULL if it cannot be read. */
 char *test_slurp(const char *path);
+/* Silence stderr (for code under test that prints usage errors): returns the saved descriptor
+ * to hand to test_stderr_restore, which puts stderr back. */
+int test_stderr_silence(void);
+void test_stderr_restore(int saved);
 /* Merge patch into dst (both jansson objects, patch borrowed): null deletes a key, objects
  * merge recursively, anything else replaces. Declared with void pointers so test.h needs no
  * jansson include; pass json_t *. */

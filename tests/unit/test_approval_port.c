@@ -14,22 +14,12 @@ static enum cfg_action parse_quiet(struct skm_config *cfg, const char *a1, const
 {
     const char *argv[] = {"sessionkey-mcp", "--data-dir", "/tmp/skm-unit-approval-port", a1, a2, NULL};
     int argc = a1 == NULL ? 3 : a2 == NULL ? 4 : 5;
-    int err_fd, null_fd;
+    int err_fd;
     enum cfg_action act;
 
-    fflush(stderr);
-    err_fd = dup(STDERR_FILENO);
-    null_fd = open("/dev/null", O_WRONLY);
-    if (null_fd >= 0)
-        dup2(null_fd, STDERR_FILENO);
+    err_fd = test_stderr_silence();
     act = cfg_parse(cfg, argc, (char **)argv);
-    fflush(stderr);
-    if (err_fd >= 0) {
-        dup2(err_fd, STDERR_FILENO);
-        close(err_fd);
-    }
-    if (null_fd >= 0)
-        close(null_fd);
+    test_stderr_restore(err_fd);
     return act;
 }
 

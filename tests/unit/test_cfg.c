@@ -39,7 +39,7 @@ static enum cfg_action parse_with(struct skm_config *cfg, const struct envset *e
     char *saved[4];
     const char *want[4], *back[4];
     enum cfg_action act;
-    int err_fd, null_fd;
+    int err_fd;
 
     if (e == NULL)
         e = &default_env;
@@ -52,19 +52,9 @@ static enum cfg_action parse_with(struct skm_config *cfg, const struct envset *e
         saved[i] = v ? strdup(v) : NULL;
     }
     env_apply(want);
-    fflush(stderr);
-    err_fd = dup(STDERR_FILENO);
-    null_fd = open("/dev/null", O_WRONLY);
-    if (null_fd >= 0)
-        dup2(null_fd, STDERR_FILENO);
+    err_fd = test_stderr_silence();
     act = cfg_parse(cfg, argc, (char **)argv);
-    fflush(stderr);
-    if (err_fd >= 0) {
-        dup2(err_fd, STDERR_FILENO);
-        close(err_fd);
-    }
-    if (null_fd >= 0)
-        close(null_fd);
+    test_stderr_restore(err_fd);
     for (int i = 0; i < 4; i++)
         back[i] = saved[i];
     env_apply(back);
